@@ -1,0 +1,135 @@
+/**
+ * Authenticated GET through Airlock vs straight to the upstream vs nginx as a plain reverse proxy vs a bare
+ * Node proxy (no auth, undici, same worker count), in the same run, interleaved rounds.
+ *   node --import tsx bench/gateway.bench.ts [--rounds 3] [--seconds 8] [--connections 64] [--workers 2]
+ * Needs wrk and nginx (Debian: apt-get install wrk nginx-light).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { stringify } from 'yaml';
+import { createDevIdp } from '../demo/idp/index.ts';
+import { loginThroughGateway } from '../test/support/login.ts';
+import { freePort } from '../test/integration/gateway/harness.ts';
+import { runWrk, type WrkResult } from './wrk.ts';
+
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '3' },
+    seconds: { type: 'string', default: '8' },
+    connections: { type: 'string', default: '64' },
+    workers: { type: 'string', default: '2' },
+  },
+});
+const rounds = Number(values.rounds);
+const seconds = Number(values.seconds);
+const connections = Number(values.connections);
+const workers = Number(values.workers);
+const root = new URL('..', import.meta.url).pathname;
+const children: ChildProcess[] = [];
+
+function start(cmd: string, args: string[], readyText?: string): Promise<ChildProcess> {
+  const p = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(p);
+  return new Promise((resolve, reject) => {
+    if (!readyText) return resolve(p);
+    let buf = '';
+    const onData = (d: Buffer) => {
+      buf += d;
+      if (buf.includes(readyText)) resolve(p);
+    };
+    p.stdout!.on('data', onData);
+    p.stderr!.on('data', (d) => (buf += d));
+    p.on('exit', (code) => reject(new Error(`${cmd} exited ${code}: ${buf.slice(-2000)}`)));
+  });
+}
+
+async function waitHttp(url: string, headers: Record<string, string> = {}): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    try {
+      const r = await fetch(url, { headers });
+      await r.arrayBuffer();
+      if (r.status < 500) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} never answered`);
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'airlock-bench-'));
+try {
+  for (const d of ['tmp-body', 'tmp-proxy', 'tmp-fcgi', 'tmp-uwsgi', 'tmp-scgi']) await mkdir(join(dir, d));
+  const [upstreamPort, nginxPort, barePort, gwPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const conf = (await readFile(join(root, 'bench/nginx.conf.tpl'), 'utf8'))
+    .replaceAll('__DIR__', dir)
+    .replaceAll('__UPSTREAM_PORT__', String(upstreamPort))
+    .replaceAll('__NGINX_PORT__', String(nginxPort));
+  await writeFile(join(dir, 'nginx.conf'), conf);
+  await start('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir]);
+  const upstream = `http://127.0.0.1:${upstreamPort}`;
+  await waitHttp(`${upstream}/api/v1/dags`);
+
+  const publicUrl = `http://localhost:${gwPort}`;
+  const idp = await createDevIdp({ clients: [{ client_id: 'bench', client_secret: 'bench-secret-0123456789', redirect_uris: [`${publicUrl}/.airlock/callback`] }] });
+  await writeFile(join(dir, 'secret'), 'bench-secret-0123456789');
+  await writeFile(
+    join(dir, 'airlock.yaml'),
+    stringify({
+      listen: `127.0.0.1:${gwPort}`,
+      public_url: publicUrl,
+      workers,
+      log: { level: 'info' },
+      idp: { issuer: idp.issuer, client_id: 'bench', client_secret: '${file:./secret}', allow_insecure_http: true },
+      roles: { 'airflow-admins': 'Admin', analysts: 'Viewer' },
+      environments: { prod: { host: 'localhost', upstream, airflow: 2 } },
+      store: 'sqlite:./airlock.db',
+    }),
+  );
+  const gw = spawn(process.execPath, ['bin/airlock.js', 'serve', '--config', join(dir, 'airlock.yaml')], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  children.push(gw);
+  await waitHttp(`${publicUrl}/.airlock/healthz`);
+  const { cookieHeader } = await loginThroughGateway(publicUrl, 'dave', 'dave-demo');
+  const probe = await fetch(`${publicUrl}/api/v1/dags`, { headers: { cookie: cookieHeader } });
+  if (probe.status !== 200) throw new Error(`authenticated probe got ${probe.status}: ${await probe.text()}`);
+
+  await start(process.execPath, ['--import', 'tsx', 'bench/bare-proxy.ts', String(barePort), upstream, String(workers)], 'ready');
+
+  const targets: Array<{ name: string; url: string; headers?: Record<string, string> }> = [
+    { name: 'upstream direct (nginx static)', url: `${upstream}/api/v1/dags` },
+    { name: 'nginx reverse proxy', url: `http://127.0.0.1:${nginxPort}/api/v1/dags` },
+    { name: `bare Node proxy (${workers} workers)`, url: `http://127.0.0.1:${barePort}/api/v1/dags` },
+    { name: `Airlock, authenticated (${workers} workers)`, url: `http://localhost:${gwPort}/api/v1/dags`, headers: { cookie: cookieHeader } },
+  ];
+  // warm-up
+  for (const t of targets) await runWrk(t.url, { connections, seconds: 2, ...(t.headers ? { headers: t.headers } : {}) });
+  const results = new Map<string, WrkResult[]>();
+  for (let r = 0; r < rounds; r++) {
+    for (const t of targets) {
+      const res = await runWrk(t.url, { connections, seconds, ...(t.headers ? { headers: t.headers } : {}) });
+      if (res.non2xx > 0 || res.errors > 0) process.stderr.write(`warning: ${t.name}: ${res.non2xx} non-2xx, ${res.errors} socket errors\n`);
+      results.set(t.name, [...(results.get(t.name) ?? []), res]);
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const summary = targets.map((t) => {
+    const rs = results.get(t.name)!;
+    return { name: t.name, rps: median(rs.map((x) => x.rps)), p50: median(rs.map((x) => x.p50ms)), p99: median(rs.map((x) => x.p99ms)) };
+  });
+  const bare = summary[2]!;
+  const ngx = summary[1]!;
+  const lines = [
+    `Authenticated GET /api/v1/dags, ${connections} connections, ${rounds} interleaved rounds of ${seconds}s (median), wrk -t1, ${new Date().toISOString().slice(0, 10)}`,
+    '',
+    '| target | rps | p50 ms | p99 ms | rps vs bare Node | p99 vs bare Node | rps vs nginx |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...summary.map((s) => `| ${s.name} | ${s.rps.toFixed(0)} | ${s.p50.toFixed(2)} | ${s.p99.toFixed(2)} | ${(s.rps / bare.rps).toFixed(2)} | ${(s.p99 / bare.p99).toFixed(2)} | ${(s.rps / ngx.rps).toFixed(2)} |`),
+  ];
+  console.log(lines.join('\n'));
+  await idp.close();
+} finally {
+  for (const c of children) c.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 500));
+  await rm(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,206 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAssertionVerifier, type AssertionCheck } from './assertion.ts';
+import { personalizeBody } from './response-body.ts';
+import { loadRoutesFile, RouteTable } from './route-table.ts';
+import { unauthorizedPage, whoAmIPage } from './whoami-page.ts';
+
+/** A request exactly as it reached the stand-in (the "upstream"). */
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  /** req.rawHeaders: [name, value, name, value, ...] as received, case and repeats kept. */
+  headers: string[];
+  body: Buffer;
+}
+
+export interface StandinOptions {
+  airflow: 2 | 3;
+  /** 0 (default) = ephemeral. */
+  port?: number;
+  /** Default "localhost". */
+  host?: string;
+  /** When set, X-Airlock-Assertion is required and verified against this JWKS (issuer and audience required too). */
+  jwksUrl?: string;
+  issuer?: string;
+  audience?: string;
+  /**
+   * Airflow's base_url path when it is served under a prefix (e.g. "/dev" behind Airlock's path_prefix,
+   * which forwards the prefix): requests must start with it and it is removed before routing.
+   */
+  basePath?: string;
+}
+
+export interface AirflowStandin {
+  readonly url: string;
+  readonly received: RecordedRequest[];
+  close(): Promise<void>;
+}
+
+const MAX_BODY = 10 * 1024 * 1024;
+
+/** All values of one header in raw headers (case-insensitive name). */
+export function headerValues(raw: readonly string[], name: string): string[] {
+  const want = name.toLowerCase();
+  const out: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) if ((raw[i] as string).toLowerCase() === want) out.push(raw[i + 1] as string);
+  return out;
+}
+
+/**
+ * Starts an Airflow stand-in answering every /api/v1 (+ FAB /auth/fab/v1) route of Airflow 2.10.5, or every
+ * /api/v2 (+ /ui) route of Airflow 3, with the spec's success status and an example body; "/" and "/home"
+ * show who Airflow thinks you are.
+ */
+export async function startAirflowStandin(opts: StandinOptions): Promise<AirflowStandin> {
+  if (opts?.airflow !== 2 && opts?.airflow !== 3) throw new TypeError('startAirflowStandin: airflow must be 2 or 3');
+  if (opts.jwksUrl !== undefined && (!opts.issuer || !opts.audience)) throw new TypeError('startAirflowStandin: jwksUrl needs issuer and audience');
+  if (opts.jwksUrl === undefined && (opts.issuer !== undefined || opts.audience !== undefined)) {
+    throw new TypeError('startAirflowStandin: issuer and audience are only used with jwksUrl');
+  }
+  if (opts.basePath !== undefined && !/^\/[A-Za-z0-9._~-]+$/.test(opts.basePath)) throw new TypeError('startAirflowStandin: basePath must be one segment such as "/dev"');
+  const airflow = opts.airflow;
+  const basePath = opts.basePath;
+  const table = RouteTable.forVersion(loadRoutesFile(), airflow);
+  const verify = opts.jwksUrl ? createAssertionVerifier({ jwksUrl: opts.jwksUrl, issuer: opts.issuer as string, audience: opts.audience as string }) : undefined;
+  const received: RecordedRequest[] = [];
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ detail: 'stand-in error' }));
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req);
+    if (body === undefined) {
+      sendJson(res, 413, problem(airflow, 413, 'Request Entity Too Large', 'The request body is too large.'));
+      return;
+    }
+    const method = req.method ?? 'GET';
+    const url = req.url ?? '/';
+    received.push({ method, url, headers: [...req.rawHeaders], body });
+    const fullPath = url.split('?')[0] ?? '/';
+    let path = fullPath;
+    if (basePath !== undefined) {
+      if (fullPath !== basePath && !fullPath.startsWith(`${basePath}/`)) {
+        sendJson(res, 404, problem(airflow, 404, 'Not Found', `This Airflow is served under ${basePath}/.`));
+        return;
+      }
+      path = fullPath.slice(basePath.length) || '/';
+    }
+    const isApi = /^\/(api|ui|auth)\//.test(path);
+
+    let check: AssertionCheck | undefined;
+    if (verify) {
+      check = await verify(headerValues(req.rawHeaders, 'x-airlock-assertion'));
+      if (!check.ok) {
+        if (isApi) sendJson(res, 401, problem(airflow, 401, 'Unauthorized', check.reason === 'missing' ? 'No X-Airlock-Assertion.' : 'Invalid X-Airlock-Assertion.'));
+        else send(res, 401, 'text/html; charset=utf-8', unauthorizedPage(airflow, check.reason));
+        return;
+      }
+    }
+
+    if ((method === 'GET' || method === 'HEAD') && (path === '/' || path === '/home')) {
+      const claims = check?.ok ? (check.claims as Record<string, unknown>) : undefined;
+      const userHeader = headerValues(req.rawHeaders, 'x-airlock-user')[0];
+      const rolesHeader = headerValues(req.rawHeaders, 'x-airlock-roles')[0];
+      const strings = (v: unknown) => (Array.isArray(v) ? v.map(String) : []);
+      send(res, 200, 'text/html; charset=utf-8', whoAmIPage({
+        airflow,
+        requestPath: path,
+        username: claims ? str(claims.preferred_username) : userHeader,
+        email: claims ? str(claims.email) : headerValues(req.rawHeaders, 'x-airlock-email')[0],
+        name: claims ? str(claims.name) : undefined,
+        roles: claims ? strings(claims.roles) : (rolesHeader ?? '').split(',').map((r) => r.trim()).filter(Boolean),
+        groups: claims ? strings(claims.groups) : [],
+        rawUserHeader: userHeader,
+        rawRolesHeader: rolesHeader,
+        claims,
+        assertionChecked: verify !== undefined,
+      }));
+      return;
+    }
+
+    const m = table.match(method, path);
+    if (m.kind === 'none') {
+      sendJson(res, 404, problem(airflow, 404, 'Not Found', `No route ${method} ${path} in Airflow ${airflow}.`));
+      return;
+    }
+    if (m.kind === 'method-not-allowed') {
+      res.setHeader('allow', m.allowed.join(', '));
+      sendJson(res, 405, problem(airflow, 405, 'Method Not Allowed', `${method} is not allowed on ${path}.`));
+      return;
+    }
+    const { route } = m;
+    if (route.status === 204 || route.contentType === null) {
+      res.writeHead(route.status).end();
+      return;
+    }
+    if (route.contentType !== 'application/json') {
+      send(res, route.status, route.contentType, String(route.body));
+      return;
+    }
+    sendJson(res, route.status, personalizeBody(route.body, m.params, parseJson(body), method));
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? 'localhost', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${opts.host ?? 'localhost'}:${port}`,
+    received,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** Airflow 2 answers errors as application/problem+json; Airflow 3 (FastAPI) as {"detail": ...}. */
+function problem(airflow: 2 | 3, status: number, title: string, detail: string): Record<string, unknown> {
+  if (airflow === 3) return { detail };
+  return { detail, status, title, type: `https://airflow.apache.org/docs/apache-airflow/2.10.5/stable-rest-api-ref.html#section/Errors/${title.replace(/\s+/g, '')}` };
+}
+
+function parseJson(body: Buffer): unknown {
+  if (body.length === 0) return undefined;
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const type = status >= 400 && value && typeof value === 'object' && 'title' in value ? 'application/problem+json' : 'application/json';
+  send(res, status, type, JSON.stringify(value));
+}
+
+function send(res: ServerResponse, status: number, type: string, text: string): void {
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}

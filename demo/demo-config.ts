@@ -1,0 +1,49 @@
+import { stringify } from 'yaml';
+
+/** Group -> Airflow role in the demo (erin's "marketing" maps to nothing: she sees the 403 page). */
+export const DEMO_ROLES: Readonly<Record<string, string>> = Object.freeze({
+  'airflow-admins': 'Admin',
+  'data-platform-ops': 'Op',
+  'data-eng': 'User',
+  analysts: 'Viewer',
+});
+
+export const DEMO_CLIENT_ID = 'airlock-demo';
+
+export interface DemoConfigInput {
+  port: number;
+  publicUrl: string;
+  issuer: string;
+  prodUpstream: string;
+  devUpstream: string;
+  logLevel: 'info' | 'warn';
+  workers: number;
+}
+
+/**
+ * The gateway config of the demo: environment "prod" (Airflow 2) at host localhost, environment "dev"
+ * (Airflow 3) at path prefix /dev on the same host (a prefix match wins over the bare host).
+ * The client secret is read from ./client-secret next to the config file.
+ */
+export function renderDemoConfig(c: DemoConfigInput): string {
+  const doc = {
+    listen: `127.0.0.1:${c.port}`,
+    public_url: c.publicUrl,
+    workers: c.workers,
+    log: { level: c.logLevel },
+    idp: {
+      issuer: c.issuer,
+      client_id: DEMO_CLIENT_ID,
+      client_secret: '${file:./client-secret}',
+      token_endpoint_auth_method: 'client_secret_basic',
+      allow_insecure_http: true,
+    },
+    roles: { ...DEMO_ROLES },
+    environments: {
+      prod: { host: 'localhost', upstream: c.prodUpstream, airflow: 2 },
+      dev: { host: 'localhost', path_prefix: '/dev', upstream: c.devUpstream, airflow: 3 },
+    },
+    store: 'sqlite:./airlock.db',
+  };
+  return `# Written by the Airlock demo (demo/run.ts) at every start; edit demo/demo-config.ts instead.\n${stringify(doc)}`;
+}

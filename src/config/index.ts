@@ -1,0 +1,18 @@
+export { Secret } from './secret.ts';
+export { parseDuration, formatDuration } from './duration.ts';
+export type {
+  AirlockConfig,
+  IdpConfig,
+  EnvironmentConfig,
+  SessionConfig,
+  CookieConfig,
+  StoreConfig,
+  AssertionConfig,
+} from './schema/index.ts';
+export { ConfigError, ConfigInvalid, formatProblems, type ConfigProblem } from './errors.ts';
+export type { ConfigSnapshot } from './snapshot.ts';
+export { parseConfig, type ParseOptions } from './parse-config.ts';
+export { loadConfig, resolveConfigPath } from './load-config.ts';
+export { ConfigHolder, type Builder, type ReloadResult, type HolderOptions } from './holder.ts';
+export { installSighupReload, type ReloadLogger } from './sighup.ts';
+export { summarizeConfig } from './summary.ts';

@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { duration, text } from './common.ts';
+
+export const sessionSchema = z
+  .strictObject({
+    /** A session unused for this long ends. */
+    idle_timeout: duration.default(8 * 3_600_000),
+    /** A session ends this long after login, used or not. */
+    absolute_timeout: duration.default(24 * 3_600_000),
+    /** How long a worker trusts its in-memory copy before re-reading the store (revocations are pushed at once). */
+    cache_ttl: duration.default(30_000),
+  })
+  .superRefine((v, ctx) => {
+    if (v.idle_timeout > v.absolute_timeout) ctx.addIssue({ code: 'custom', path: ['idle_timeout'], message: 'must not exceed absolute_timeout' });
+  });
+
+export const cookieSchema = z.strictObject({
+  /** Defaults to "__Host-airlock" (https) or "airlock" (http://localhost development); filled in at load. */
+  name: text.pipe(z.string().regex(/^[A-Za-z0-9_-]+$/, 'cookie names are letters, digits, "_" and "-"')).optional(),
+  same_site: z.enum(['lax', 'strict']).default('lax'),
+});
+
+export type SessionConfig = z.infer<typeof sessionSchema>;

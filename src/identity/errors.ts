@@ -1,0 +1,9 @@
+import { defineError } from '../errors/index.ts';
+
+export const IdpUnavailable = defineError('AIRLOCK_IDENTITY_IDP_UNAVAILABLE', 503, 'The identity provider cannot be reached right now. Try again in a minute.');
+export const LoginStateInvalid = defineError('AIRLOCK_IDENTITY_LOGIN_STATE_INVALID', 400, 'This sign-in link is invalid, expired or was already used. Start the sign-in again.');
+export const IdpError = defineError('AIRLOCK_IDENTITY_IDP_ERROR', 401, 'The identity provider refused the sign-in.');
+export const IdTokenInvalid = defineError('AIRLOCK_IDENTITY_ID_TOKEN_INVALID', 401, 'The identity provider returned a token that failed verification. Sign-in refused.');
+export const UserinfoMismatch = defineError('AIRLOCK_IDENTITY_USERINFO_MISMATCH', 401, 'The identity provider returned inconsistent user information. Sign-in refused.');
+export const ClaimMissing = defineError('AIRLOCK_IDENTITY_CLAIM_MISSING', 401, 'The identity provider did not send a required claim. Ask an administrator to check the claim mapping.');
+export const ReturnToInvalid = defineError('AIRLOCK_IDENTITY_RETURN_TO_INVALID', 400, 'The return address after sign-in must be a path on this site.');

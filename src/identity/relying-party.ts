@@ -1,0 +1,151 @@
+import { importPKCS8 } from 'jose';
+import * as oidc from 'openid-client';
+import type { IdpConfig } from '../config/index.ts';
+import { IdpUnavailable } from './errors.ts';
+import { translateOidcError } from './translate-error.ts';
+
+export interface AuthorizationStart {
+  readonly url: string;
+  readonly state: string;
+  readonly nonce: string;
+  readonly codeVerifier: string;
+}
+
+export interface LoginResult {
+  readonly idClaims: Record<string, unknown>;
+  readonly userinfo: Record<string, unknown> | undefined;
+  readonly idToken: string;
+}
+
+/**
+ * The OpenID Connect relying party (openid-client v6, certified). Discovery happens in the background
+ * and is retried, so an unreachable IdP never stops the gateway: live sessions keep working and
+ * new logins get a clear 503 until the metadata loads.
+ */
+export class RelyingParty {
+  #config: oidc.Configuration | undefined;
+  #loading: Promise<oidc.Configuration> | undefined;
+  #lastError: unknown;
+  readonly redirectUri: string;
+
+  constructor(private readonly idp: IdpConfig, publicUrl: string) {
+    this.redirectUri = `${publicUrl}/.airlock/callback`;
+  }
+
+  get ready(): boolean {
+    return this.#config !== undefined;
+  }
+
+  get lastError(): unknown {
+    return this.#lastError;
+  }
+
+  /** Loads the IdP metadata (once; concurrent callers share the attempt). */
+  async configuration(): Promise<oidc.Configuration> {
+    if (this.#config) return this.#config;
+    this.#loading ??= this.#discover().then(
+      (c) => {
+        this.#config = c;
+        this.#loading = undefined;
+        return c;
+      },
+      (err) => {
+        this.#lastError = err;
+        this.#loading = undefined;
+        throw IdpUnavailable.create({ cause: err, logMessage: `OIDC discovery failed: ${describe(err)}` });
+      },
+    );
+    return this.#loading;
+  }
+
+  async startLogin(extra: Record<string, string> = {}): Promise<AuthorizationStart> {
+    const config = await this.configuration();
+    const codeVerifier = oidc.randomPKCECodeVerifier();
+    const state = oidc.randomState();
+    const nonce = oidc.randomNonce();
+    const url = oidc.buildAuthorizationUrl(config, {
+      ...this.idp.auth_params,
+      ...extra,
+      redirect_uri: this.redirectUri,
+      response_type: 'code',
+      scope: this.idp.scopes.join(' '),
+      state,
+      nonce,
+      code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
+      code_challenge_method: 'S256',
+    });
+    return { url: url.href, state, nonce, codeVerifier };
+  }
+
+  /** Exchanges the code and verifies everything; throws an AirlockError for any failure. */
+  async finishLogin(callbackUrl: URL, checks: { state: string; nonce: string; codeVerifier: string }): Promise<LoginResult> {
+    const config = await this.configuration();
+    try {
+      const tokens = await oidc.authorizationCodeGrant(config, callbackUrl, {
+        pkceCodeVerifier: checks.codeVerifier,
+        expectedState: checks.state,
+        expectedNonce: checks.nonce,
+        idTokenExpected: true,
+      });
+      const idClaims = tokens.claims();
+      if (!idClaims || !tokens.id_token) throw new oidc.ClientError('no ID token');
+      if (typeof idClaims.iat !== 'number') throw Object.assign(new oidc.ClientError('ID token has no iat'), { code: 'OAUTH_JWT_CLAIM_COMPARISON_FAILED' });
+      let userinfo: Record<string, unknown> | undefined;
+      if (this.idp.userinfo && config.serverMetadata().userinfo_endpoint) {
+        userinfo = { ...(await oidc.fetchUserInfo(config, tokens.access_token, idClaims.sub)) };
+      }
+      return { idClaims: { ...idClaims }, userinfo, idToken: tokens.id_token };
+    } catch (err) {
+      throw translateOidcError(err);
+    }
+  }
+
+  /** The IdP logout URL, when the IdP has an end_session_endpoint. */
+  endSessionUrl(idTokenHint: string | undefined, postLogoutRedirectUri: string): string | undefined {
+    const config = this.#config;
+    if (!config?.serverMetadata().end_session_endpoint) return undefined;
+    const params: Record<string, string> = { post_logout_redirect_uri: postLogoutRedirectUri, client_id: this.idp.client_id };
+    if (idTokenHint) params.id_token_hint = idTokenHint;
+    return oidc.buildEndSessionUrl(config, params).href;
+  }
+
+  async #discover(): Promise<oidc.Configuration> {
+    const idp = this.idp;
+    const server = new URL(idp.discovery_url ?? idp.issuer);
+    const clientAuth = await this.#clientAuth();
+    const metadata: Partial<oidc.ClientMetadata> = {
+      redirect_uris: [this.redirectUri],
+      response_types: ['code'],
+      token_endpoint_auth_method: idp.token_endpoint_auth_method,
+      [oidc.clockTolerance]: idp.clock_tolerance,
+    };
+    const execute: Array<(c: oidc.Configuration) => void> = [oidc.enableNonRepudiationChecks];
+    if (idp.allow_insecure_http) execute.push(oidc.allowInsecureRequests);
+    const config = await oidc.discovery(server, idp.client_id, metadata, clientAuth, { execute, timeout: Math.ceil(idp.timeout / 1000) });
+    const discoveredIssuer = config.serverMetadata().issuer;
+    if (idp.discovery_url && discoveredIssuer !== idp.issuer) {
+      throw new TypeError(`discovered issuer ${discoveredIssuer} does not equal the configured issuer ${idp.issuer}`);
+    }
+    config.timeout = Math.ceil(idp.timeout / 1000);
+    return config;
+  }
+
+  async #clientAuth(): Promise<oidc.ClientAuth> {
+    const idp = this.idp;
+    switch (idp.token_endpoint_auth_method) {
+      case 'client_secret_basic':
+        return oidc.ClientSecretBasic(idp.client_secret!.reveal());
+      case 'client_secret_post':
+        return oidc.ClientSecretPost(idp.client_secret!.reveal());
+      case 'private_key_jwt': {
+        const key = await importPKCS8(idp.private_key!.reveal(), idp.private_key_alg);
+        return oidc.PrivateKeyJwt(idp.private_key_kid ? { key, kid: idp.private_key_kid } : key);
+      }
+    }
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}${err.cause instanceof Error ? ` (${err.cause.message})` : ''}`;
+  return String(err);
+}

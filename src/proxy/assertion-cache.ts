@@ -1,0 +1,70 @@
+import type { Identity } from '../identity/identity.ts';
+import type { KeyRing } from '../keys/index.ts';
+import { mintAssertion } from './assertion.ts';
+
+interface Entry {
+  readonly token: string;
+  readonly kid: string;
+  /** Re-mint after this time (half the lifetime), so a forwarded assertion always has >= ttl/2 left. */
+  readonly refreshAt: number;
+  readonly identity: Identity;
+}
+
+/**
+ * Per-(session, environment) cache of signed assertions so the hot path rarely signs.
+ * An entry is reused while it has at least half its lifetime left, the signing key is unchanged,
+ * and the identity object is the same one (a new login or role change gives a new object).
+ */
+export class AssertionCache {
+  readonly #entries = new Map<string, Entry>();
+  readonly #inflight = new Map<string, Promise<string>>();
+  readonly #max: number;
+
+  constructor(
+    private readonly ring: KeyRing,
+    private readonly issuer: string,
+    private readonly ttlMs: number,
+    opts: { maxEntries?: number } = {},
+  ) {
+    this.#max = opts.maxEntries ?? 100_000;
+  }
+
+  /** Synchronous probe for the hot path; undefined when a (re-)mint is needed. */
+  peek(identity: Identity, audience: string, now = Date.now()): string | undefined {
+    const e = this.#entries.get(cacheKey(identity, audience));
+    if (e && e.identity === identity && e.refreshAt > now && e.kid === this.ring.current().kid) return e.token;
+    return undefined;
+  }
+
+  async get(identity: Identity, audience: string, now = Date.now()): Promise<string> {
+    const hit = this.peek(identity, audience, now);
+    if (hit) return hit;
+    const key = cacheKey(identity, audience);
+    const pending = this.#inflight.get(key);
+    if (pending) return pending;
+    const p = this.#mint(key, identity, audience, now).finally(() => this.#inflight.delete(key));
+    this.#inflight.set(key, p);
+    return p;
+  }
+
+  /** Forget a session's assertions (logout, revocation). */
+  evictSession(sessionId: string): void {
+    for (const k of this.#entries.keys()) if (k.startsWith(`${sessionId}\u0000`)) this.#entries.delete(k);
+  }
+
+  async #mint(key: string, identity: Identity, audience: string, now: number): Promise<string> {
+    const kid = this.ring.current().kid;
+    const token = await mintAssertion(this.ring, { issuer: this.issuer, audience, identity, ttlMs: this.ttlMs, now });
+    if (this.#entries.size >= this.#max) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest !== undefined) this.#entries.delete(oldest);
+    }
+    this.#entries.delete(key);
+    this.#entries.set(key, { token, kid, refreshAt: now + Math.floor(this.ttlMs / 2), identity });
+    return token;
+  }
+}
+
+function cacheKey(identity: Identity, audience: string): string {
+  return `${identity.sessionId ?? identity.tokenId ?? identity.sub}\u0000${audience}`;
+}

@@ -1,0 +1,55 @@
+import { randomBytes } from 'node:crypto';
+import { SignJWT } from 'jose';
+import type { Identity } from '../identity/identity.ts';
+import type { KeyRing } from '../keys/index.ts';
+
+/** Version of the assertion contract (docs/assertion-contract.md). Bump on any breaking change. */
+export const ASSERTION_VERSION = 1;
+export const ASSERTION_HEADER = 'x-airlock-assertion';
+export const MAX_ASSERTION_TTL_MS = 300_000;
+
+/** What the gateway verified about the caller, as the `amr` claim. */
+export function assertionAmr(identity: Identity): string[] {
+  const amr: string[] = [];
+  if (identity.kind === 'person' && !identity.tokenId) amr.push('oidc');
+  if (identity.tokenId) amr.push('token');
+  if (identity.mfa.method === 'webauthn') amr.push('webauthn');
+  if (identity.mfa.method === 'idp') amr.push('idp_mfa');
+  return amr;
+}
+
+export interface MintOptions {
+  readonly issuer: string;
+  readonly audience: string;
+  readonly identity: Identity;
+  readonly ttlMs: number;
+  readonly now?: number;
+}
+
+/** Signs an X-Airlock-Assertion (ES256 JWT) for one identity and one environment. */
+export async function mintAssertion(ring: KeyRing, opts: MintOptions): Promise<string> {
+  if (!(opts.ttlMs > 0 && opts.ttlMs <= MAX_ASSERTION_TTL_MS)) throw new TypeError('assertion ttl must be within (0, 5m]');
+  const key = ring.current();
+  const iat = Math.floor((opts.now ?? Date.now()) / 1000);
+  const id = opts.identity;
+  const claims: Record<string, unknown> = {
+    preferred_username: id.username,
+    groups: [...id.groups],
+    roles: [...id.roles],
+    sid: id.sessionId ?? id.tokenId ?? '',
+    amr: assertionAmr(id),
+    kind: id.kind,
+    airlock_ver: ASSERTION_VERSION,
+  };
+  if (id.email !== undefined) claims.email = id.email;
+  if (id.name !== undefined) claims.name = id.name;
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid: key.kid })
+    .setIssuer(opts.issuer)
+    .setAudience(opts.audience)
+    .setSubject(id.sub)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + Math.floor(opts.ttlMs / 1000))
+    .setJti(randomBytes(16).toString('base64url'))
+    .sign(key.privateKey);
+}

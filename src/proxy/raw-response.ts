@@ -1,0 +1,25 @@
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { AirlockError } from '../errors/index.ts';
+
+/**
+ * Writes a complete JSON error response straight to a socket and closes it. For places where there
+ * is no ServerResponse: Node parser errors (clientError) and refused WebSocket upgrades.
+ * The body is AirlockError.toJSON(): code and client-safe message, never a stack trace.
+ */
+export function writeRawErrorResponse(socket: Duplex, err: AirlockError): void {
+  if (socket.destroyed || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = JSON.stringify(err.toJSON());
+  const reason = STATUS_CODES[err.status] ?? 'Error';
+  socket.end(
+    `HTTP/1.1 ${err.status} ${reason}\r\n` +
+      'Content-Type: application/json; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      'Cache-Control: no-store\r\n' +
+      'Connection: close\r\n\r\n' +
+      body,
+  );
+}

@@ -1,0 +1,115 @@
+import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { BadForwarded } from './errors.ts';
+import { cidrContains, parseCidr, parseIp, type Cidr, type ParsedIp } from './ip.ts';
+import { parseHostHeader } from './host-header.ts';
+
+/** The compiled `trusted_proxies` list (build once per config snapshot). */
+export interface TrustedProxies {
+  readonly cidrs: readonly Cidr[];
+}
+
+export interface ClientAddress {
+  /** The client's address: the TCP peer, or (behind trusted proxies) the right-most untrusted X-Forwarded-For entry. */
+  readonly ip: string;
+  readonly proto: 'http' | 'https';
+  /** Host as the client used it (Host header, or X-Forwarded-Host from a trusted proxy), with port if given. */
+  readonly host: string;
+  /** Port the client used: from the host when it has one, otherwise 80/443 by proto. */
+  readonly port: number;
+}
+
+/** Compiles CIDRs ("10.0.0.0/8", "fd00::/8", "192.0.2.1"). Throws TypeError on an invalid entry. */
+export function compileTrustedProxies(cidrs: readonly string[]): TrustedProxies {
+  if (!Array.isArray(cidrs)) throw new TypeError('trusted proxies must be an array of CIDR strings');
+  const out: Cidr[] = [];
+  for (const c of cidrs) {
+    if (typeof c !== 'string') throw new TypeError('trusted proxies must be an array of CIDR strings');
+    const parsed = parseCidr(c.trim());
+    if (!parsed) throw new TypeError(`invalid trusted proxy CIDR "${c}" (an address, or address/bits with no host bits set)`);
+    out.push(parsed);
+  }
+  return Object.freeze({ cidrs: Object.freeze(out) });
+}
+
+export function isTrustedIp(t: TrustedProxies, ip: ParsedIp): boolean {
+  for (const c of t.cidrs) if (cidrContains(c, ip)) return true;
+  return false;
+}
+
+/** All values of a header in rawHeaders order (names compared case-insensitively, exact name). */
+function rawValues(raw: readonly string[], lowerName: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i]!.toLowerCase() === lowerName) out.push(raw[i + 1]!);
+  return out;
+}
+
+function listItems(values: string[]): string[] {
+  return values.flatMap((v) => v.split(',')).map((s) => s.trim());
+}
+
+/** "1.2.3.4", "1.2.3.4:5678", "[2001:db8::1]", "[2001:db8::1]:443", "2001:db8::1". */
+function parseForwardedFor(item: string): ParsedIp | undefined {
+  if (item.startsWith('[')) {
+    const end = item.indexOf(']');
+    if (end === -1) return undefined;
+    const rest = item.slice(end + 1);
+    if (rest !== '' && !/^:[0-9]{1,5}$/.test(rest)) return undefined;
+    return parseIp(item.slice(1, end));
+  }
+  const m = /^([0-9.]+):[0-9]{1,5}$/.exec(item);
+  return parseIp(m ? m[1]! : item);
+}
+
+function defaultPort(proto: 'http' | 'https'): number {
+  return proto === 'https' ? 443 : 80;
+}
+
+/**
+ * The client's real address. X-Forwarded-For / -Proto / -Host are believed ONLY when the TCP peer is
+ * inside a trusted proxy CIDR; then the X-Forwarded-For chain is walked from the right and the first
+ * untrusted address is the client (if every entry is trusted, the left-most). -Proto and -Host: the
+ * right-most value (the one the nearest trusted proxy set). From an untrusted peer they are ignored.
+ * Throws AIRLOCK_PROXY_BAD_FORWARDED when a trusted proxy sends a value that does not parse.
+ */
+export function clientAddress(t: TrustedProxies, req: IncomingMessage): ClientAddress {
+  const peerText = req.socket.remoteAddress;
+  const peer = peerText === undefined ? undefined : parseIp(peerText);
+  const socketProto: 'http' | 'https' = (req.socket as TLSSocket).encrypted ? 'https' : 'http';
+  const hostHeader = rawValues(req.rawHeaders, 'host')[0] ?? '';
+  if (!peer) {
+    // A destroyed socket has no address; nothing to trust.
+    return { ip: peerText ?? '', proto: socketProto, host: hostHeader, port: portOf(hostHeader, socketProto) };
+  }
+  if (!isTrustedIp(t, peer)) {
+    return { ip: peer.text, proto: socketProto, host: hostHeader, port: portOf(hostHeader, socketProto) };
+  }
+  let ip = peer;
+  const chain = listItems(rawValues(req.rawHeaders, 'x-forwarded-for')).filter((s) => s !== '');
+  for (let i = chain.length - 1; i >= 0; i--) {
+    const parsed = parseForwardedFor(chain[i]!);
+    if (!parsed) throw BadForwarded.create({ logMessage: `invalid X-Forwarded-For entry from trusted proxy ${peer.text}` });
+    ip = parsed;
+    if (!isTrustedIp(t, parsed)) break;
+  }
+  const protos = listItems(rawValues(req.rawHeaders, 'x-forwarded-proto')).filter((s) => s !== '');
+  let proto = socketProto;
+  if (protos.length > 0) {
+    const p = protos[protos.length - 1]!.toLowerCase();
+    if (p !== 'http' && p !== 'https') throw BadForwarded.create({ logMessage: `invalid X-Forwarded-Proto from trusted proxy ${peer.text}` });
+    proto = p;
+  }
+  const hosts = listItems(rawValues(req.rawHeaders, 'x-forwarded-host')).filter((s) => s !== '');
+  let host = hostHeader;
+  if (hosts.length > 0) {
+    const h = hosts[hosts.length - 1]!;
+    if (!parseHostHeader(h)) throw BadForwarded.create({ logMessage: `invalid X-Forwarded-Host from trusted proxy ${peer.text}` });
+    host = h;
+  }
+  return { ip: ip.text, proto, host, port: portOf(host, proto) };
+}
+
+function portOf(host: string, proto: 'http' | 'https'): number {
+  const parsed = parseHostHeader(host);
+  return parsed?.port ?? defaultPort(proto);
+}

@@ -1,0 +1,37 @@
+import type { ConfigHolder } from '../config/index.ts';
+import type { Identity, LoginStateStore } from '../identity/index.ts';
+import type { KeyRing } from '../keys/index.ts';
+import type { AssertionCache } from '../proxy/index.ts';
+import type { SessionManager } from '../session/index.ts';
+import type { Store } from '../store/index.ts';
+import type { Logger } from './logger.ts';
+import type { GatewayMetrics } from './metrics.ts';
+import type { Runtime } from './runtime.ts';
+
+/** Process-wide services, shared by every request of one worker. */
+export interface GatewayServices {
+  readonly holder: ConfigHolder;
+  readonly store: Store;
+  readonly sessions: SessionManager;
+  readonly keys: KeyRing;
+  readonly loginStates: LoginStateStore;
+  readonly log: Logger;
+  readonly metrics: GatewayMetrics;
+  readonly now: () => number;
+  /** Aggregated metrics text (cluster primary) or this worker's. */
+  readonly metricsText: () => Promise<string>;
+  runtime(): Runtime;
+  assertions(): AssertionCache;
+}
+
+/** One request in flight. */
+export interface RequestState {
+  readonly id: string;
+  readonly started: number;
+  env: string;
+  decision: string;
+  reasons: readonly string[];
+  identity: Identity | undefined;
+  upstreamStatus: number | undefined;
+  api: boolean;
+}

@@ -1,0 +1,51 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { hashBinding, identityErrors, mapIdentity } from '../../identity/index.ts';
+import { readSessionCookie, serializeSessionCookie } from '../../session/index.ts';
+import type { GatewayServices, RequestState } from '../context.ts';
+import { redirect } from '../respond.ts';
+import type { Runtime } from '../runtime.ts';
+import { loginCookie, readLoginCookie } from './login-cookie.ts';
+
+/**
+ * GET /.airlock/callback — the IdP's redirect. The state is single-use and bound to the browser that
+ * started the login; openid-client verifies the code exchange, the ID token signature, iss, aud, exp,
+ * iat, nonce, PKCE and (when the IdP supports RFC 9207) the `iss` parameter; userinfo's sub must equal
+ * the ID token's. A session cookie from before the login is never promoted: a new id is issued.
+ */
+export async function callback(req: IncomingMessage, res: ServerResponse, svc: GatewayServices, rt: Runtime, rs: RequestState, url: URL): Promise<void> {
+  rs.api = false;
+  const stateParam = url.searchParams.getAll('state');
+  if (stateParam.length !== 1 || !stateParam[0]) {
+    svc.metrics.logins.inc({ result: 'bad_state' });
+    throw identityErrors.LoginStateInvalid.create({ logMessage: 'callback without exactly one state parameter' });
+  }
+  const pending = await svc.loginStates.take(stateParam[0], svc.now());
+  const binding = readLoginCookie(rt, req.headers.cookie);
+  if (!pending || !binding || hashBinding(binding) !== pending.browserBindingHash) {
+    svc.metrics.logins.inc({ result: 'bad_state' });
+    throw identityErrors.LoginStateInvalid.create({ logMessage: pending ? 'login cookie does not match the state' : 'unknown, expired or used state' });
+  }
+  let result;
+  try {
+    result = await rt.rp.finishLogin(new URL(`${rt.publicUrl}${url.pathname}${url.search}`), {
+      state: pending.state,
+      nonce: pending.nonce,
+      codeVerifier: pending.codeVerifier,
+    });
+  } catch (err) {
+    svc.metrics.logins.inc({ result: 'refused' });
+    throw err;
+  }
+  const identity = mapIdentity(result.idClaims, result.userinfo, rt.config.idp.claims, rt.roles);
+  const previous = readSessionCookie(rt.cookie, req.headers.cookie);
+  if (previous) await svc.sessions.revoke(previous, 'replaced by a new login');
+  const idpSid = typeof result.idClaims.sid === 'string' ? result.idClaims.sid : undefined;
+  const { id } = await svc.sessions.create(identity, { ...(idpSid ? { idpSid } : {}), idToken: result.idToken });
+  await svc.store.users.upsertLogin({ sub: identity.sub, username: identity.username, email: identity.email ?? null, name: identity.name ?? null, groups: [...identity.groups], at: svc.now() } as never);
+  svc.metrics.logins.inc({ result: 'ok' });
+  svc.log.info({ reqId: rs.id, sub: identity.sub, user: identity.username, roles: identity.roles, groups: identity.groups }, 'login');
+  rs.identity = identity;
+  redirect(res, pending.returnTo, {
+    'set-cookie': [serializeSessionCookie(rt.cookie, id, Math.floor(rt.config.session.absolute_timeout / 1000)), loginCookie(rt, '', 0)],
+  });
+}

@@ -1,0 +1,42 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { clearSessionCookie, readSessionCookie } from '../../session/index.ts';
+import type { GatewayServices, RequestState } from '../context.ts';
+import { CrossOrigin } from '../errors.ts';
+import { escapeHtml, layout } from '../pages/html.ts';
+import { redirect, sendHtml } from '../respond.ts';
+import type { Runtime } from '../runtime.ts';
+
+/**
+ * POST /.airlock/logout — ends the local session (in every worker at once) and, when the IdP has an
+ * end_session_endpoint, continues to it. Cross-site posts are refused.
+ */
+export async function logout(req: IncomingMessage, res: ServerResponse, svc: GatewayServices, rt: Runtime, rs: RequestState): Promise<void> {
+  rs.api = false;
+  const origin = req.headers.origin;
+  const site = req.headers['sec-fetch-site'];
+  if ((origin !== undefined && origin !== rt.publicOrigin) || (site !== undefined && site !== 'same-origin' && site !== 'none')) {
+    throw CrossOrigin.create();
+  }
+  req.resume();
+  const id = readSessionCookie(rt.cookie, req.headers.cookie);
+  let idToken: string | undefined;
+  if (id) {
+    const record = await svc.sessions.get(id);
+    idToken = record?.idToken;
+    await svc.sessions.revoke(id, 'logout');
+    if (record) svc.log.info({ reqId: rs.id, sub: record.identity.sub, user: record.identity.username }, 'logout');
+  }
+  svc.metrics.logouts.inc();
+  const after = `${rt.publicUrl}/.airlock/logged-out`;
+  const idpLogout = rt.rp.endSessionUrl(idToken, after);
+  redirect(res, idpLogout ?? '/.airlock/logged-out', { 'set-cookie': clearSessionCookie(rt.cookie) }, 303);
+}
+
+/** GET /.airlock/logout — logout is POST only; offer the button. */
+export function logoutForm(_req: IncomingMessage, res: ServerResponse): void {
+  sendHtml(res, 200, layout('Sign out', `<h1>Sign out</h1><p>Sign out of Airlock and of Airflow behind it.</p><form method="post" action="/.airlock/logout"><button type="submit">Sign out</button></form>`));
+}
+
+export function loggedOut(_req: IncomingMessage, res: ServerResponse): void {
+  sendHtml(res, 200, layout('Signed out', `<h1>You are signed out</h1><p>Your Airlock session has ended.</p><p><a class="button" href="${escapeHtml('/.airlock/login')}">Sign in again</a></p>`));
+}

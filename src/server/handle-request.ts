@@ -1,0 +1,146 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { AirlockError, isAirlockError } from '../errors/index.ts';
+import type { Identity } from '../identity/index.ts';
+import { canonicalizeTarget, classify, decide, readBodyDagIds, type Decision } from '../policy/index.ts';
+import { checkFraming, forwardRequest, isApiRequest, isPublicHost, proxyErrors, selectEnvironment } from '../proxy/index.ts';
+import { authenticate } from './authenticate.ts';
+import type { GatewayServices, RequestState } from './context.ts';
+import { handleGatewayEndpoint } from './endpoints/index.ts';
+import { BearerNotSupported, Internal, NotAuthenticated } from './errors.ts';
+import { forwardHeaders } from './forward-headers.ts';
+import { forbiddenPage } from './pages/forbidden-page.ts';
+import { readLimitedBody } from './read-body.ts';
+import { redirect, sendError, sendHtml, sendJson } from './respond.ts';
+import type { Runtime } from './runtime.ts';
+
+/** The whole life of one HTTP request: canonicalize, select env, authenticate, decide, forward. */
+export async function handleRequest(req: IncomingMessage, res: ServerResponse, svc: GatewayServices): Promise<void> {
+  const rs: RequestState = { id: randomUUID(), started: performance.now(), env: '-', decision: '-', reasons: [], identity: undefined, upstreamStatus: undefined, api: false };
+  res.setHeader('x-request-id', rs.id);
+  const rt = svc.runtime();
+  try {
+    await pipeline(req, res, svc, rt, rs);
+  } catch (err) {
+    respondWithError(req, res, svc, rs, err);
+  } finally {
+    finish(req, res, svc, rs);
+  }
+}
+
+async function pipeline(req: IncomingMessage, res: ServerResponse, svc: GatewayServices, rt: Runtime, rs: RequestState): Promise<void> {
+  const method = req.method ?? 'GET';
+  const rawUrl = req.url ?? '/';
+  rs.api = isApiRequest(method, rawUrl, req.headers);
+  checkFraming(req);
+  if (rawUrl === '/.airlock' || rawUrl.startsWith('/.airlock/')) {
+    if (!isPublicHost(rt.envs, req.headers.host)) throw proxyErrors.UnknownHost.create();
+    rs.env = 'gateway';
+    rs.decision = 'gateway';
+    return handleGatewayEndpoint(req, res, svc, rt, rs);
+  }
+  const target = canonicalizeTarget(method, rawUrl);
+  const sel = selectEnvironment(rt.envs, req.headers.host, target.path);
+  rs.env = sel.name;
+  rs.api = isApiRequest(method, sel.pathWithinEnv, req.headers);
+  const envTarget = sel.pathWithinEnv === target.path ? target : canonicalizeTarget(method, sel.pathWithinEnv + queryOf(target.forwardTarget));
+  let cls = classify(rt.policy, sel.env.airflow, envTarget);
+
+  const auth = await authenticate(req, rt, svc);
+  if (!auth && !cls.allowListed) {
+    rs.decision = 'unauthenticated';
+    if (req.headers.authorization !== undefined) throw BearerNotSupported.create();
+    if (rs.api) throw NotAuthenticated.create({ details: { login_url: `${rt.publicUrl}/.airlock/login` } });
+    req.resume();
+    const rd = method === 'GET' || method === 'HEAD' ? target.forwardTarget : '/';
+    return redirect(res, `/.airlock/login?rd=${encodeURIComponent(rd)}`);
+  }
+  const identity = auth?.identity;
+  rs.identity = identity;
+
+  let body: Buffer | undefined;
+  if (identity && cls.body !== 'none') {
+    body = await readLimitedBody(req, rt.config.max_inspected_body);
+    cls = readBodyDagIds(cls, req.headers['content-type'], body);
+  }
+  if (identity) {
+    const decision = decide(rt.policy, identity, sel.name, cls, { now: svc.now() });
+    rs.decision = decision.effect;
+    rs.reasons = decision.reasons.map((r) => r.code);
+    if (decision.effect !== 'allow') return refuse(req, res, rt, rs, identity, decision);
+  } else {
+    rs.decision = 'allow_listed';
+  }
+
+  const headers = await forwardHeaders(req, rt, svc, sel.name, identity);
+  const result = await forwardRequest(req, res, { upstream: rt.upstreams.get(sel.name), target: target.forwardTarget, headers, ...(body ? { body } : {}) });
+  rs.upstreamStatus = result.status;
+  svc.metrics.upstreamLatency.observe({ env: sel.name }, result.upstreamMs / 1000);
+}
+
+function refuse(req: IncomingMessage, res: ServerResponse, rt: Runtime, rs: RequestState, identity: Identity, d: Decision): void {
+  req.resume();
+  if (d.effect === 'step_up') {
+    const stepUpUrl = `/.airlock/webauthn/step-up?rd=${encodeURIComponent(req.url ?? '/')}`;
+    if (rs.api) return sendJson(res, 401, { error: 'AIRLOCK_WEBAUTHN_STEP_UP_REQUIRED', message: 'This action needs a fresh confirmation with your security key.', step_up_url: `${rt.publicUrl}${stepUpUrl}`, reasons: d.reasons, request_id: rs.id });
+    return redirect(res, stepUpUrl);
+  }
+  const noRole = identity.roles.length === 0;
+  const code = noRole ? 'AIRLOCK_SERVER_NO_ROLE' : 'AIRLOCK_SERVER_FORBIDDEN';
+  if (rs.api) {
+    return sendJson(res, 403, {
+      error: code,
+      message: noRole ? 'Your account has no Airflow role here.' : 'You may not do this.',
+      action: d.action,
+      resource: d.resource,
+      dag_ids: d.dagIds,
+      reasons: d.reasons,
+      granting_groups: d.grantingGroups,
+      request_id: rs.id,
+    });
+  }
+  sendHtml(
+    res,
+    403,
+    forbiddenPage({ username: identity.username, action: d.action, resource: d.resource, env: rs.env, dagIds: d.dagIds, reasons: d.reasons, grantingGroups: d.grantingGroups, yourGroups: identity.groups, requestId: rs.id }),
+  );
+}
+
+function respondWithError(req: IncomingMessage, res: ServerResponse, svc: GatewayServices, rs: RequestState, err: unknown): void {
+  const e: AirlockError = isAirlockError(err) ? err : Internal.create({ cause: err });
+  if (e.status >= 500) svc.log.error({ reqId: rs.id, code: e.code, err: e.cause ?? e }, e.message);
+  else svc.log.info({ reqId: rs.id, code: e.code, msg2: e.message }, 'request refused');
+  if (rs.decision === '-') rs.decision = 'error';
+  if (!req.complete) req.resume();
+  if (res.headersSent) return void res.destroy();
+  const next = e.status === 401 && !rs.api ? { href: '/.airlock/login', label: 'Sign in again' } : e.status === 403 ? undefined : undefined;
+  sendError(res, e, { api: rs.api, requestId: rs.id, ...(next ? { next } : {}) });
+}
+
+function finish(req: IncomingMessage, res: ServerResponse, svc: GatewayServices, rs: RequestState): void {
+  const done = () => {
+    const ms = performance.now() - rs.started;
+    svc.metrics.requests.inc({ env: rs.env, decision: rs.decision, status: String(res.statusCode) });
+    if (svc.log.isLevelEnabled('info')) {
+      svc.log.info({
+        reqId: rs.id,
+        method: req.method,
+        path: (req.url ?? '').split('?')[0],
+        env: rs.env,
+        user: rs.identity?.username,
+        decision: rs.decision,
+        reasons: rs.reasons.length ? rs.reasons : undefined,
+        status: res.statusCode,
+        upstreamStatus: rs.upstreamStatus,
+        ms: Math.round(ms * 100) / 100,
+      }, 'request');
+    }
+  };
+  if (res.writableFinished) done();
+  else res.once('close', done);
+}
+
+function queryOf(target: string): string {
+  const i = target.indexOf('?');
+  return i < 0 ? '' : target.slice(i);
+}

@@ -1,0 +1,45 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { randomUUID } from 'node:crypto';
+import { isAirlockError } from '../errors/index.ts';
+import { canonicalizeTarget, classify, decide } from '../policy/index.ts';
+import { checkFraming, selectEnvironment, tunnelWebSocket, writeRawErrorResponse } from '../proxy/index.ts';
+import { authenticate } from './authenticate.ts';
+import type { GatewayServices } from './context.ts';
+import { Forbidden, Internal, NotAuthenticated } from './errors.ts';
+import { forwardHeaders } from './forward-headers.ts';
+
+/** WebSocket upgrades: authenticated and decided exactly like plain requests, then tunnelled after a real 101. */
+export async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, svc: GatewayServices): Promise<void> {
+  const id = randomUUID();
+  const rt = svc.runtime();
+  let env = '-';
+  let decision = '-';
+  let status = 0;
+  socket.on('error', () => undefined);
+  try {
+    checkFraming(req);
+    const method = req.method ?? 'GET';
+    const target = canonicalizeTarget(method, req.url ?? '/');
+    const sel = selectEnvironment(rt.envs, req.headers.host, target.path);
+    env = sel.name;
+    const envTarget = sel.pathWithinEnv === target.path ? target : canonicalizeTarget(method, sel.pathWithinEnv + (target.forwardTarget.includes('?') ? target.forwardTarget.slice(target.forwardTarget.indexOf('?')) : ''));
+    const cls = classify(rt.policy, sel.env.airflow, envTarget);
+    const auth = await authenticate(req, rt, svc);
+    if (!auth) throw NotAuthenticated.create();
+    const d = decide(rt.policy, auth.identity, sel.name, cls, { now: svc.now() });
+    decision = d.effect;
+    if (d.effect !== 'allow') throw Forbidden.create({ details: { reasons: d.reasons.map((r) => r.code) } });
+    const headers = await forwardHeaders(req, rt, svc, sel.name, auth.identity);
+    const result = await tunnelWebSocket(req, socket, head, { upstream: rt.upstreams.get(sel.name), target: target.forwardTarget, headers });
+    status = result.status;
+  } catch (err) {
+    const e = isAirlockError(err) ? err : Internal.create({ cause: err });
+    status = e.status;
+    if (e.status >= 500) svc.log.error({ reqId: id, code: e.code, err: e.cause ?? e }, 'websocket upgrade failed');
+    if (!socket.destroyed) writeRawErrorResponse(socket, e);
+  } finally {
+    svc.metrics.requests.inc({ env, decision, status: String(status) });
+    svc.log.info({ reqId: id, method: req.method, path: (req.url ?? '').split('?')[0], env, decision, status, upgrade: 'websocket' }, 'upgrade');
+  }
+}

@@ -1,0 +1,36 @@
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+/**
+ * JSON logs. Redaction is a second line of defence: code never logs secrets, cookies or tokens,
+ * and these paths are censored in case an object carrying one slips into a log call.
+ */
+export function createLogger(opts: { level?: string; destination?: NodeJS.WritableStream; base?: Record<string, unknown> } = {}): Logger {
+  return pino(
+    {
+      level: opts.level ?? 'info',
+      base: { pid: process.pid, ...(opts.base ?? {}) },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: {
+        paths: [
+          'req.headers.cookie',
+          'req.headers.authorization',
+          'headers.cookie',
+          'headers.authorization',
+          '*.client_secret',
+          '*.password',
+          '*.id_token',
+          '*.access_token',
+          '*.refresh_token',
+          'idToken',
+          'cookie',
+          'authorization',
+        ],
+        censor: '[redacted]',
+      },
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    opts.destination ?? pino.destination({ dest: 1, sync: false }),
+  );
+}

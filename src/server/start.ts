@@ -1,0 +1,61 @@
+import client from 'prom-client';
+import { loadConfig } from '../config/index.ts';
+import { announceWorkerReady, clusterMetricsText, startCluster } from './cluster-primary.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { startWorker, type RunningWorker } from './worker.ts';
+
+export interface StartOptions {
+  readonly configPath: string;
+  /** 1 = serve in this process; N > 1 or "auto" = node:cluster with N workers. Default: config `workers`. */
+  readonly workers?: number | 'auto';
+  /** Override the configured port (0 = ephemeral, for tests). */
+  readonly port?: number;
+  readonly logger?: Logger;
+}
+
+export interface RunningGateway {
+  /** http://host:port where it listens. */
+  readonly url: string;
+  readonly port: number;
+  readonly workers: number;
+  /** Only when serving in this process (workers = 1). */
+  readonly worker?: RunningWorker;
+  close(): Promise<void>;
+}
+
+/** Starts the gateway: in this process, or as a cluster of workers. */
+export async function startGateway(opts: StartOptions): Promise<RunningGateway> {
+  const config = await loadConfig(opts.configPath);
+  const workers = opts.workers ?? config.workers;
+  const log = opts.logger ?? createLogger({ level: config.log.level });
+  if (workers === 1) {
+    const w = await startWorker({ configPath: opts.configPath, logger: log, ...(opts.port !== undefined ? { port: opts.port } : {}) });
+    return { url: w.url, port: w.port, workers: 1, worker: w, close: () => w.close() };
+  }
+  const c = await startCluster({ configPath: opts.configPath, workers, log, ...(opts.port !== undefined ? { port: opts.port } : {}) });
+  const host = config.listen.host === '0.0.0.0' || config.listen.host === '::' ? '127.0.0.1' : config.listen.host;
+  return { url: `http://${host}:${c.port}`, port: c.port, workers: c.workers, close: () => c.close() };
+}
+
+/** Entry point of a cluster worker process (bin/airlock.js __worker). */
+export async function runClusterWorker(configPath: string, port: number | undefined): Promise<void> {
+  const config = await loadConfig(configPath);
+  const log = createLogger({ level: config.log.level });
+  const w = await startWorker({
+    configPath,
+    clustered: true,
+    logger: log,
+    metricsText: () => clusterMetricsText(),
+    ...(port !== undefined ? { port } : {}),
+  });
+  client.AggregatorRegistry.setRegistries([w.services.metrics.registry]);
+  announceWorkerReady(w.port);
+  const stop = () => {
+    w.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}

@@ -1,0 +1,152 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ConfigHolder, installSighupReload, type AirlockConfig } from '../config/index.ts';
+import { KeyRing, type KeyStorage } from '../keys/index.ts';
+import { AssertionCache, installClientErrorHandler } from '../proxy/index.ts';
+import { SessionManager, clusterBus, localBus, postgresBus, type RevocationBus } from '../session/index.ts';
+import { openStore, type Store } from '../store/index.ts';
+import type { GatewayServices } from './context.ts';
+import { handleRequest } from './handle-request.ts';
+import { handleUpgrade } from './handle-upgrade.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { loginStateStore } from './login-states.ts';
+import { GatewayMetrics } from './metrics.ts';
+import { buildRuntime, type Runtime } from './runtime.ts';
+import { signingKeyStorage } from './signing-key-storage.ts';
+
+export interface WorkerOptions {
+  readonly configPath: string;
+  /** Running inside a node:cluster worker (revocations and metrics go through the primary). */
+  readonly clustered?: boolean;
+  /** Override the configured listen port (tests use 0). */
+  readonly port?: number;
+  readonly host?: string;
+  readonly logger?: Logger;
+  readonly metricsText?: () => Promise<string>;
+}
+
+export interface RunningWorker {
+  readonly url: string;
+  readonly port: number;
+  readonly services: GatewayServices;
+  close(): Promise<void>;
+}
+
+/** One gateway process: config holder, store, keys, sessions and the HTTP server. */
+export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
+  const holder = await ConfigHolder.open(opts.configPath);
+  const cfg = holder.current.config;
+  const log = opts.logger ?? createLogger({ level: cfg.log.level });
+  const store = await openStore(cfg.store, { logger: log });
+  const keys = await KeyRing.open(signingKeyStorage(store) as KeyStorage, {
+    rotateEveryMs: cfg.assertion.rotate_every,
+    overlapMs: cfg.assertion.overlap,
+  });
+  const bus: RevocationBus = opts.clustered ? clusterBus() : cfg.store.kind === 'postgres' ? await postgresBus(cfg.store.url) : localBus();
+  const sessions = new SessionManager({ store, bus, config: () => holder.current.config.session });
+  const metrics = new GatewayMetrics();
+
+  let version = 0;
+  let previous: Runtime | undefined;
+  let assertions: { rt: Runtime; cache: AssertionCache } | undefined;
+  await holder.addBuilder('runtime', (config: AirlockConfig) => {
+    const rt = buildRuntime(config, ++version, previous);
+    return rt;
+  });
+  const runtime = (): Runtime => holder.current.built.get('runtime') as Runtime;
+  previous = runtime();
+  holder.onChange((next, prev) => {
+    const old = prev.built.get('runtime') as Runtime;
+    previous = next.built.get('runtime') as Runtime;
+    metrics.configReloads.inc({ result: 'ok' });
+    // let in-flight requests finish on the old pools
+    setTimeout(() => void old.upstreams.close().catch(() => undefined), 60_000).unref();
+  });
+
+  const svc: GatewayServices = {
+    holder,
+    store,
+    sessions,
+    keys,
+    loginStates: loginStateStore(store),
+    log,
+    metrics,
+    now: Date.now,
+    metricsText: opts.metricsText ?? (() => metrics.registry.metrics()),
+    runtime,
+    assertions() {
+      const rt = runtime();
+      if (!assertions || assertions.rt.publicUrl !== rt.publicUrl || assertions.rt.config.assertion.ttl !== rt.config.assertion.ttl) {
+        assertions = { rt, cache: new AssertionCache(keys, rt.publicUrl, rt.config.assertion.ttl) };
+      }
+      return assertions.cache;
+    },
+  };
+
+  // start OIDC discovery now; failures are retried on the next login and reported by /.airlock/readyz
+  runtime().rp.configuration().catch((err) => log.warn({ err: { code: err.code, message: err.message } }, 'IdP discovery failed; new logins get 503 until it succeeds'));
+
+  const server = http.createServer({ keepAliveTimeout: 65_000, headersTimeout: 30_000, requestTimeout: 0 }, (req, res) => {
+    void handleRequest(req, res, svc);
+  });
+  installClientErrorHandler(server);
+  server.on('upgrade', (req, socket, head) => void handleUpgrade(req, socket, head, svc));
+  const removeSighup = installSighupReload(holder, {
+    info: (...a: unknown[]) => log.info(a[0] as object, a[1] as string),
+    error: (...a: unknown[]) => {
+      metrics.configReloads.inc({ result: 'failed' });
+      log.error(a[0] as object, a[1] as string);
+    },
+  });
+
+  const timers: NodeJS.Timeout[] = [];
+  const scheduleKeys = () => {
+    const delay = Math.max(1_000, Math.min(keys.nextMaintenance() - Date.now(), 60_000));
+    const t = setTimeout(() => {
+      keys.maintain().catch((err) => log.error({ err }, 'signing key maintenance failed')).finally(scheduleKeys);
+    }, delay);
+    t.unref();
+    timers[0] = t;
+  };
+  scheduleKeys();
+  const sample = setInterval(() => {
+    store.sessions.countActive(Date.now()).then((n) => metrics.sessions.set(n), () => undefined);
+  }, 15_000);
+  sample.unref();
+  timers.push(sample);
+
+  const port = opts.port ?? cfg.listen.port;
+  const host = opts.host ?? cfg.listen.host;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  log.info({ listen: `${address.address}:${address.port}`, publicUrl: cfg.public_url, envs: Object.keys(cfg.environments), store: cfg.store.kind }, 'airlock listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`,
+    port: address.port,
+    services: svc,
+    close() {
+      closing ??= (async () => {
+        removeSighup();
+        for (const t of timers) clearTimeout(t);
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+          setTimeout(() => server.closeAllConnections(), 5_000).unref();
+        });
+        sessions.close();
+        await bus.close();
+        await runtime().upstreams.close();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,229 @@
+import type { Identity } from '../identity/identity.ts';
+import type { Store } from '../store/index.ts';
+import type { RevocationBus, RevocationMessage } from './bus/message.ts';
+import { SessionCache, type CacheEntry } from './cache.ts';
+import { recordFromRow, toStoredIdentity, withLastSeen, type SessionRecord } from './record.ts';
+import { hashSessionId, isWellFormedSessionId, newSessionId } from './session-id.ts';
+
+export interface SessionTimeouts {
+  readonly idle_timeout: number;
+  readonly absolute_timeout: number;
+  readonly cache_ttl: number;
+}
+
+export interface SessionManagerOptions {
+  store: Store;
+  /** Read on every call, so a config reload applies to live sessions. */
+  config: () => SessionTimeouts;
+  bus: RevocationBus;
+  now?: () => number;
+  /** Memory cache bound (default 100 000 sessions per process). */
+  maxCacheEntries?: number;
+}
+
+/** last_seen_at is written to the store at most this often per session (idle timeout precision). */
+export const TOUCH_INTERVAL_MS = 60_000;
+
+/**
+ * Server-side sessions: the store is the truth, each process keeps a bounded memory copy that it
+ * re-reads after cache_ttl and drops at once when the revocation bus says so.
+ */
+export class SessionManager {
+  readonly #store: Store;
+  readonly #config: () => SessionTimeouts;
+  readonly #bus: RevocationBus;
+  readonly #now: () => number;
+  readonly #cache: SessionCache;
+  readonly #unsubscribe: () => void;
+  /** Bumped by every eviction: a store read that overlapped one is not cached. */
+  #evictions = 0;
+  #closed = false;
+
+  constructor(opts: SessionManagerOptions) {
+    if (typeof opts?.store?.sessions?.findByHash !== 'function') throw new TypeError('SessionManager: store is required');
+    if (typeof opts.config !== 'function') throw new TypeError('SessionManager: config must be a function');
+    if (typeof opts.bus?.subscribe !== 'function' || typeof opts.bus.publish !== 'function') throw new TypeError('SessionManager: bus is required');
+    if (opts.now !== undefined && typeof opts.now !== 'function') throw new TypeError('SessionManager: now must be a function');
+    this.#store = opts.store;
+    this.#config = opts.config;
+    this.#bus = opts.bus;
+    this.#now = opts.now ?? Date.now;
+    this.#cache = new SessionCache(opts.maxCacheEntries ?? 100_000);
+    timeouts(this.#config()); // fail at construction on a bad config
+    this.#unsubscribe = this.#bus.subscribe((msg) => this.#onRevocation(msg));
+  }
+
+  /** A new session with a fresh random id. Nothing from a previous (pre-login) cookie is reused. */
+  async create(identity: Identity, extra: { idpSid?: string; idToken?: string } = {}): Promise<{ id: string; record: SessionRecord }> {
+    this.#open();
+    const cfg = timeouts(this.#config());
+    if (typeof identity?.sub !== 'string' || identity.sub === '') throw new TypeError('SessionManager.create: identity.sub is required');
+    const id = newSessionId();
+    const idHash = hashSessionId(id);
+    const now = this.#now();
+    const row = {
+      idHash,
+      sub: identity.sub,
+      identity: toStoredIdentity(identity),
+      idpSid: extra.idpSid ?? null,
+      idToken: extra.idToken ?? null,
+      createdAt: now,
+      lastSeenAt: now,
+      expiresAt: now + cfg.absolute_timeout,
+    };
+    await this.#store.sessions.insert(row);
+    const record = recordFromRow({ ...row, revokedAt: null, revokeReason: null }, now, cfg.idle_timeout);
+    this.#cache.set(idHash, { record, fetchedAt: now, writtenAt: now });
+    return { id, record };
+  }
+
+  /** The live session for a cookie value; undefined when malformed, unknown, expired or revoked. Counts as use. */
+  async get(id: string): Promise<SessionRecord | undefined> {
+    this.#open();
+    if (!isWellFormedSessionId(id)) return undefined;
+    const cfg = timeouts(this.#config());
+    const idHash = hashSessionId(id);
+    const now = this.#now();
+    let entry = this.#cache.get(idHash);
+    if (entry === undefined || now - entry.fetchedAt >= cfg.cache_ttl) {
+      entry = await this.#load(idHash, entry, now, cfg);
+      if (entry === undefined) return undefined;
+    }
+    if (expired(entry.record, now, cfg)) {
+      this.#cache.delete(idHash);
+      return undefined;
+    }
+    entry.record = withLastSeen(entry.record, now, cfg.idle_timeout);
+    if (now - entry.writtenAt >= TOUCH_INTERVAL_MS) {
+      entry.writtenAt = now; // set first: concurrent requests don't all write
+      await this.#store.sessions.touch(idHash, now);
+    }
+    return entry.record;
+  }
+
+  /**
+   * Synchronous hot-path probe: the record when the memory copy is fresh and no store write is due,
+   * undefined when the cookie is malformed or the cached session has expired, 'miss' otherwise (call get()).
+   */
+  getCached(id: string): SessionRecord | undefined | 'miss' {
+    this.#open();
+    if (!isWellFormedSessionId(id)) return undefined;
+    const cfg = timeouts(this.#config());
+    const idHash = hashSessionId(id);
+    const now = this.#now();
+    const entry = this.#cache.get(idHash);
+    if (entry === undefined || now - entry.fetchedAt >= cfg.cache_ttl) return 'miss';
+    if (expired(entry.record, now, cfg)) {
+      this.#cache.delete(idHash);
+      return undefined;
+    }
+    if (now - entry.writtenAt >= TOUCH_INTERVAL_MS) return 'miss';
+    entry.record = withLastSeen(entry.record, now, cfg.idle_timeout);
+    return entry.record;
+  }
+
+  /** Ends one session (logout): store first, then every process drops its copy. */
+  async revoke(id: string, reason: string): Promise<void> {
+    this.#open();
+    checkReason(reason);
+    if (!isWellFormedSessionId(id)) return;
+    await this.#revokeHashes(async () => {
+      const idHash = hashSessionId(id);
+      await this.#store.sessions.revoke(idHash, reason, this.#now());
+      return [idHash];
+    });
+  }
+
+  /** Ends every session of a subject (user disabled, admin action). Returns how many were live. */
+  async revokeBySub(sub: string, reason: string): Promise<number> {
+    this.#open();
+    checkReason(reason);
+    if (typeof sub !== 'string' || sub === '') throw new TypeError('revokeBySub: sub is required');
+    return (await this.#revokeHashes(() => this.#store.sessions.revokeBySub(sub, reason, this.#now()))).length;
+  }
+
+  /** Ends every session created from one IdP session (back-channel logout). Returns how many were live. */
+  async revokeByIdpSid(idpSid: string, reason: string): Promise<number> {
+    this.#open();
+    checkReason(reason);
+    if (typeof idpSid !== 'string' || idpSid === '') throw new TypeError('revokeByIdpSid: idpSid is required');
+    return (await this.#revokeHashes(() => this.#store.sessions.revokeByIdpSid(idpSid, reason, this.#now()))).length;
+  }
+
+  /** Deletes sessions past their absolute expiry from the store (run periodically by one process). */
+  async deleteExpired(): Promise<number> {
+    this.#open();
+    return this.#store.sessions.deleteExpired(this.#now());
+  }
+
+  /** Sessions held in this process's memory (for metrics). */
+  get cachedCount(): number {
+    return this.#cache.size;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#unsubscribe();
+    this.#cache.clear();
+  }
+
+  async #revokeHashes(write: () => Promise<string[]>): Promise<string[]> {
+    const hashes = await write();
+    this.#onRevocation({ type: 'revoke', idHashes: hashes });
+    if (hashes.length > 0) this.#bus.publish({ type: 'revoke', idHashes: hashes });
+    return hashes;
+  }
+
+  async #load(idHash: string, stale: CacheEntry | undefined, now: number, cfg: SessionTimeouts): Promise<CacheEntry | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      const before = this.#evictions;
+      const row = await this.#store.sessions.findByHash(idHash);
+      // A revocation that arrived while we were reading may concern this row: read again (once) rather than cache it.
+      if (before !== this.#evictions && attempt === 0) continue;
+      if (row === undefined || row.revokedAt !== null) {
+        this.#cache.delete(idHash);
+        return undefined;
+      }
+      const lastSeen = Math.max(row.lastSeenAt, stale?.record.lastSeenAt ?? 0);
+      const entry: CacheEntry = {
+        record: recordFromRow(row, lastSeen, cfg.idle_timeout),
+        fetchedAt: now,
+        writtenAt: Math.max(row.lastSeenAt, stale?.writtenAt ?? 0),
+      };
+      if (before === this.#evictions) this.#cache.set(idHash, entry);
+      return entry;
+    }
+  }
+
+  #onRevocation(msg: RevocationMessage): void {
+    this.#evictions++;
+    if (msg.type === 'flush') {
+      this.#cache.clear();
+      return;
+    }
+    for (const h of msg.idHashes) this.#cache.delete(h);
+  }
+
+  #open(): void {
+    if (this.#closed) throw new TypeError('SessionManager is closed');
+  }
+}
+
+function expired(r: SessionRecord, now: number, cfg: SessionTimeouts): boolean {
+  return now >= r.expiresAt || now >= r.lastSeenAt + cfg.idle_timeout;
+}
+
+function timeouts(cfg: SessionTimeouts): SessionTimeouts {
+  for (const k of ['idle_timeout', 'absolute_timeout', 'cache_ttl'] as const) {
+    const v = cfg?.[k];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (k !== 'cache_ttl' && v <= 0)) {
+      throw new TypeError(`SessionManager: config ${k} must be a non-negative number of ms`);
+    }
+  }
+  return cfg;
+}
+
+function checkReason(reason: string): void {
+  if (typeof reason !== 'string' || reason === '' || reason.length > 200) throw new TypeError('revocation reason must be a short non-empty string');
+}

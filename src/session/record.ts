@@ -1,0 +1,68 @@
+import type { Identity } from '../identity/identity.ts';
+import type { SessionRow, StoredIdentity } from '../store/index.ts';
+import { sessionHandle } from './session-id.ts';
+
+/** A live session as the gateway sees it. Times are epoch ms. */
+export interface SessionRecord {
+  readonly idHash: string;
+  /** `sessionId` is the public handle (first 16 chars of idHash), never the cookie value. */
+  readonly identity: Identity;
+  readonly idpSid?: string;
+  readonly idToken?: string;
+  readonly createdAt: number;
+  readonly lastSeenAt: number;
+  /** Absolute end. */
+  readonly expiresAt: number;
+  /** When it ends if unused: min(lastSeenAt + idle_timeout, expiresAt). */
+  readonly idleExpiresAt: number;
+}
+
+export function toStoredIdentity(id: Identity): StoredIdentity {
+  return {
+    kind: id.kind,
+    username: id.username,
+    email: id.email ?? null,
+    name: id.name ?? null,
+    groups: [...id.groups],
+    roles: [...id.roles],
+    mfa: {
+      method: id.mfa.method,
+      ...(id.mfa.at === undefined ? {} : { at: id.mfa.at }),
+      ...(id.mfa.credentialId === undefined ? {} : { credentialId: id.mfa.credentialId }),
+    },
+    ...(id.authTime === undefined ? {} : { authTime: id.authTime }),
+  };
+}
+
+export function fromStoredIdentity(sub: string, idHash: string, s: StoredIdentity): Identity {
+  return Object.freeze({
+    kind: s.kind,
+    sub,
+    username: s.username,
+    email: s.email ?? undefined,
+    name: s.name ?? undefined,
+    groups: Object.freeze([...s.groups]),
+    roles: Object.freeze([...s.roles]),
+    sessionId: sessionHandle(idHash),
+    mfa: Object.freeze({ ...s.mfa }),
+    ...(s.authTime === undefined ? {} : { authTime: s.authTime }),
+  });
+}
+
+export function recordFromRow(row: SessionRow, lastSeenAt: number, idleTimeout: number): SessionRecord {
+  return Object.freeze({
+    idHash: row.idHash,
+    identity: fromStoredIdentity(row.sub, row.idHash, row.identity),
+    ...(row.idpSid === null ? {} : { idpSid: row.idpSid }),
+    ...(row.idToken === null ? {} : { idToken: row.idToken }),
+    createdAt: row.createdAt,
+    lastSeenAt,
+    expiresAt: row.expiresAt,
+    idleExpiresAt: Math.min(lastSeenAt + idleTimeout, row.expiresAt),
+  });
+}
+
+/** A copy with a new lastSeenAt (and the idle deadline that follows from it). */
+export function withLastSeen(r: SessionRecord, lastSeenAt: number, idleTimeout: number): SessionRecord {
+  return Object.freeze({ ...r, lastSeenAt, idleExpiresAt: Math.min(lastSeenAt + idleTimeout, r.expiresAt) });
+}

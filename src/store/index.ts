@@ -1,0 +1,14 @@
+export { openStore, type Store, type OpenStoreOptions } from './open-store.ts';
+export type { Database } from './database.ts';
+export type { StoreLogger } from './logger.ts';
+export type { SessionRepo } from './repos/session-repo.ts';
+export type { SessionRow, NewSessionRow, StoredIdentity } from './repos/session-types.ts';
+export type { UserRepo, UserRow, UserLogin } from './repos/user-repo.ts';
+export type { LoginStateRepo, LoginStateRow } from './repos/login-state-repo.ts';
+export type { SigningKeyRepo, SigningKeyRow, Jwk } from './repos/signing-key-repo.ts';
+export type { Migration } from './migrations/index.ts';
+export { migrations } from './migrations/index.ts';
+export { StoreUnavailable, StoreSchemaNewer, StoreCorruptRow, guarded } from './errors.ts';
+export type { SessionsTable } from './tables/sessions.ts';
+export type { UsersTable } from './tables/users.ts';
+export type { SigningKeysTable } from './tables/signing-keys.ts';

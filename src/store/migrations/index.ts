@@ -1,0 +1,11 @@
+import { core } from './0001_core.ts';
+import { loginStates } from './0002_login_states.ts';
+import type { Migration } from './migration.ts';
+
+export type { Migration } from './migration.ts';
+
+/** Every migration, in the order it runs. A new migration: add its file and one line here. */
+export const migrations: readonly Migration[] = Object.freeze([
+  core,
+  loginStates,
+]);

@@ -1,0 +1,74 @@
+import { sql, type Kysely } from 'kysely';
+import type { StoreConfig } from '../config/index.ts';
+import { openPostgres } from './backends/postgres.ts';
+import { openSqlite } from './backends/sqlite.ts';
+import type { Backend } from './backends/backend.ts';
+import type { Database } from './database.ts';
+import { guarded } from './errors.ts';
+import type { StoreLogger } from './logger.ts';
+import { runMigrations } from './migrate.ts';
+import { migrations } from './migrations/index.ts';
+import { sessionRepo, type SessionRepo } from './repos/session-repo.ts';
+import { signingKeyRepo, type SigningKeyRepo } from './repos/signing-key-repo.ts';
+import { userRepo, type UserRepo } from './repos/user-repo.ts';
+import { loginStateRepo, type LoginStateRepo } from './repos/login-state-repo.ts';
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  /** For later areas' own repositories. Wrap their calls in the same AIRLOCK_STORE_UNAVAILABLE rule. */
+  readonly db: Kysely<Database>;
+  readonly sessions: SessionRepo;
+  readonly users: UserRepo;
+  readonly signingKeys: SigningKeyRepo;
+  readonly loginStates: LoginStateRepo;
+  /** Resolves when the database answers; throws AIRLOCK_STORE_UNAVAILABLE otherwise. */
+  ping(): Promise<void>;
+  /** Closes the pool / file. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export interface OpenStoreOptions {
+  logger?: StoreLogger;
+}
+
+/** Opens the configured backend and runs pending migrations before resolving. */
+export async function openStore(cfg: StoreConfig, opts: OpenStoreOptions = {}): Promise<Store> {
+  const backend = openBackend(cfg, opts.logger);
+  try {
+    await guarded('migrate', () => runMigrations(backend, migrations, Date.now, opts.logger));
+  } catch (err) {
+    await backend.db.destroy().catch(() => undefined); // report the migration failure, not the close
+    throw err;
+  }
+  opts.logger?.info({ store: backend.kind }, 'store: open');
+  return storeOn(backend);
+}
+
+function openBackend(cfg: StoreConfig, logger: StoreLogger | undefined): Backend {
+  switch (cfg.kind) {
+    case 'sqlite':
+      return openSqlite(cfg.path);
+    case 'postgres':
+      return openPostgres(cfg.url, cfg.pool, logger);
+    default:
+      throw new TypeError(`store: unknown kind ${String((cfg as { kind: unknown }).kind)}`);
+  }
+}
+
+function storeOn(backend: Backend): Store {
+  const { db } = backend;
+  let closing: Promise<void> | undefined;
+  return Object.freeze({
+    kind: backend.kind,
+    db,
+    sessions: sessionRepo(db),
+    users: userRepo(db),
+    signingKeys: signingKeyRepo(db),
+    loginStates: loginStateRepo(db),
+    ping: () =>
+      guarded('ping', async () => {
+        await sql`select 1`.execute(db);
+      }),
+    close: () => (closing ??= db.destroy()),
+  });
+}

@@ -1,0 +1,93 @@
+import type { Kysely, Selectable } from 'kysely';
+import { z } from 'zod';
+import type { Database } from '../database.ts';
+import { guarded } from '../errors.ts';
+import { parseJsonColumn } from '../json.ts';
+import type { SigningKeysTable } from '../tables/signing-keys.ts';
+
+export type Jwk = Readonly<Record<string, unknown>>;
+
+export interface SigningKeyRow {
+  readonly kid: string;
+  readonly alg: string;
+  readonly publicJwk: Jwk;
+  readonly privateJwk: Jwk;
+  readonly createdAt: number;
+  readonly activatesAt: number;
+  /** When it stops signing. */
+  readonly retiresAt: number;
+  /** When it leaves the JWKS. */
+  readonly expiresAt: number;
+}
+
+export interface SigningKeyRepo {
+  /** All keys, newest first (by created_at, then kid). */
+  list(): Promise<SigningKeyRow[]>;
+  insert(row: SigningKeyRow): Promise<void>;
+  /** Moves a key's retirement and/or expiry; true when the key exists. */
+  updateSchedule(kid: string, change: { retiresAt?: number; expiresAt?: number }): Promise<boolean>;
+  /** Deletes keys whose expires_at has passed; returns how many. */
+  deleteExpired(now: number): Promise<number>;
+}
+
+const jwkSchema = z.record(z.string(), z.unknown());
+
+export function signingKeyRepo(db: Kysely<Database>): SigningKeyRepo {
+  return {
+    list: () =>
+      guarded('signingKeys.list', async () => {
+        const rows = await db.selectFrom('signing_keys').selectAll().orderBy('created_at', 'desc').orderBy('kid', 'desc').execute();
+        return rows.map(fromRow);
+      }),
+    insert: (k) =>
+      guarded('signingKeys.insert', async () => {
+        await db
+          .insertInto('signing_keys')
+          .values({
+            kid: k.kid,
+            alg: k.alg,
+            public_jwk: JSON.stringify(k.publicJwk),
+            private_jwk: JSON.stringify(k.privateJwk),
+            created_at: k.createdAt,
+            activates_at: k.activatesAt,
+            retires_at: k.retiresAt,
+            expires_at: k.expiresAt,
+          })
+          .execute();
+      }),
+    updateSchedule: (kid, change) => {
+      if (change.retiresAt === undefined && change.expiresAt === undefined) {
+        throw new TypeError('updateSchedule needs retiresAt and/or expiresAt');
+      }
+      return guarded('signingKeys.updateSchedule', async () => {
+        const r = await db
+          .updateTable('signing_keys')
+          .set({
+            ...(change.retiresAt === undefined ? {} : { retires_at: change.retiresAt }),
+            ...(change.expiresAt === undefined ? {} : { expires_at: change.expiresAt }),
+          })
+          .where('kid', '=', kid)
+          .executeTakeFirst();
+        return Number(r.numUpdatedRows) > 0;
+      });
+    },
+    deleteExpired: (now) =>
+      guarded('signingKeys.deleteExpired', async () => {
+        const r = await db.deleteFrom('signing_keys').where('expires_at', '<=', now).executeTakeFirst();
+        return Number(r.numDeletedRows);
+      }),
+  };
+}
+
+function fromRow(r: Selectable<SigningKeysTable>): SigningKeyRow {
+  return {
+    kid: r.kid,
+    alg: r.alg,
+    publicJwk: parseJsonColumn(jwkSchema, r.public_jwk, 'signing_keys.public_jwk'),
+    privateJwk: parseJsonColumn(jwkSchema, r.private_jwk, 'signing_keys.private_jwk'),
+    createdAt: r.created_at,
+    activatesAt: r.activates_at,
+    retiresAt: r.retires_at,
+    expiresAt: r.expires_at,
+  };
+}

@@ -1,0 +1,81 @@
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startDemo, expectedRoles, type RunningDemo } from '../../../demo/index.ts';
+import { headerValues } from '../../../demo/airflow-standin/index.ts';
+import { loginThroughGateway } from '../../support/login.ts';
+
+// The public URL must name the gateway's port before it starts: ask the OS for a free one.
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const { port } = s.address() as { port: number };
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
+
+let demo: RunningDemo;
+let dir: string;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'airlock-demo-test-'));
+  demo = await startDemo({ port: await freePort(), idpPort: 0, quiet: true, dir });
+});
+after(async () => {
+  await demo.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('the demo writes a config that references the client secret file instead of containing it', () => {
+  const yaml = readFileSync(demo.configPath, 'utf8');
+  const secret = readFileSync(join(dir, 'client-secret'), 'utf8').trim();
+  assert.ok(secret.length >= 24);
+  assert.ok(!yaml.includes(secret));
+  assert.match(yaml, /client_secret: \$\{file:\.\/client-secret\}/);
+  assert.match(yaml, /store: sqlite:\.\/airlock\.db/);
+  assert.equal(statSync(join(dir, 'client-secret')).mode & 0o077, 0, 'secret file is private');
+});
+
+test('each demo user logs in and Airflow 2 sees the expected role', async () => {
+  for (const user of demo.users) {
+    const res = await loginThroughGateway(demo.gatewayUrl, user.username, user.password, { returnTo: '/home' });
+    assert.equal(res.finalUrl, `${demo.gatewayUrl}/home`, user.username);
+    const html = await res.response.text();
+    const roles = expectedRoles(user);
+    if (roles.length === 0) {
+      assert.equal(res.response.status, 403, `${user.username} has no role`);
+      continue;
+    }
+    assert.equal(res.response.status, 200, user.username);
+    assert.match(html, new RegExp(`<th>Username</th><td>${user.username}</td>`));
+    for (const r of roles) assert.match(html, new RegExp(`<span class="role">${r}</span>`), `${user.username} sees ${r}`);
+    assert.match(html, /verified \(ES256/);
+  }
+});
+
+test('the dev environment (Airflow 3 under /dev) gets its own assertion audience', async () => {
+  const res = await loginThroughGateway(demo.gatewayUrl, 'carol', 'carol-demo', { returnTo: '/dev/' });
+  assert.equal(res.response.status, 200);
+  const html = await res.response.text();
+  assert.match(html, /Airflow 3 \(Airlock demo stand-in\)/);
+  assert.match(html, /&quot;aud&quot;: &quot;dev&quot;/);
+  const api = await fetch(`${demo.gatewayUrl}/dev/api/v2/dags`, { headers: { cookie: res.cookieHeader } });
+  assert.equal(api.status, 200);
+  const body = (await api.json()) as { dags: Array<{ dag_id: string }> };
+  assert.equal(body.dags.length, 4);
+  const rec = demo.standins.dev.received.at(-1)!;
+  assert.equal(headerValues(rec.headers, 'x-airlock-assertion').length, 1);
+});
+
+test('a user without a role never reaches Airflow', async () => {
+  const res = await loginThroughGateway(demo.gatewayUrl, 'erin', 'erin-demo', { returnTo: '/home' });
+  await res.response.arrayBuffer();
+  const before = demo.standins.prod.received.length;
+  const api = await fetch(`${demo.gatewayUrl}/api/v1/dags`, { headers: { cookie: res.cookieHeader } });
+  assert.equal(api.status, 403);
+  await api.arrayBuffer();
+  assert.equal(demo.standins.prod.received.length, before);
+});

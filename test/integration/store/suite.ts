@@ -1,0 +1,231 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, describe, test } from 'node:test';
+import { sql } from 'kysely';
+import { migrations, type NewSessionRow, type Store, type StoredIdentity } from '../../../src/store/index.ts';
+
+/** One suite for every backend: `openFn` opens the SAME database each time it is called. */
+export function runStoreSuite(name: string, openFn: () => Promise<Store>): void {
+  describe(`store suite: ${name}`, () => {
+    const opened: Store[] = [];
+    const open = async () => {
+      const s = await openFn();
+      opened.push(s);
+      return s;
+    };
+    after(async () => {
+      await Promise.all(opened.map((s) => s.close()));
+    });
+
+    const T0 = 1_750_000_000_000; // epoch ms well beyond 2^31: catches bigint / int32 truncation
+    const uid = () => randomBytes(12).toString('base64url');
+    const identity: StoredIdentity = {
+      kind: 'person',
+      username: 'ada',
+      email: 'ada@example.com',
+      name: 'Ada L',
+      groups: ['data-eng', 'g "quoted"'],
+      roles: ['User'],
+      mfa: { method: 'webauthn', at: T0, credentialId: 'cred-1' },
+      authTime: T0 - 1000,
+    };
+    const session = (over: Partial<NewSessionRow> = {}): NewSessionRow => ({
+      idHash: uid(),
+      sub: `sub-${uid()}`,
+      identity,
+      idpSid: null,
+      idToken: null,
+      createdAt: T0,
+      lastSeenAt: T0,
+      expiresAt: T0 + 3_600_000,
+      ...over,
+    });
+
+    test('migrations ran: every migration recorded once, tables present', async () => {
+      const s = await open();
+      assert.equal(s.kind, name.startsWith('postgres') ? 'postgres' : 'sqlite');
+      const rows = await s.db.selectFrom('airlock_migrations').select('name').orderBy('name').execute();
+      assert.deepEqual(rows.map((r) => r.name), migrations.map((m) => m.name));
+      for (const t of ['sessions', 'users', 'signing_keys'] as const) {
+        const r = await s.db.selectFrom(t).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+        assert.ok(Number(r.n) >= 0);
+      }
+    });
+
+    test('re-opening is idempotent and two openers at once both succeed', async () => {
+      const [a, b] = await Promise.all([open(), open()]);
+      const c = await open();
+      for (const s of [a, b, c]) {
+        const rows = await s.db.selectFrom('airlock_migrations').select('name').execute();
+        assert.equal(rows.length, migrations.length);
+      }
+    });
+
+    test('a database with an unknown (newer) migration is refused', async () => {
+      const s = await open();
+      await s.db.insertInto('airlock_migrations').values({ name: '9999_from_the_future', applied_at: T0 }).execute();
+      try {
+        await assert.rejects(openFn(), (e: any) => e.code === 'AIRLOCK_STORE_SCHEMA_NEWER' && e.status === 500);
+      } finally {
+        await s.db.deleteFrom('airlock_migrations').where('name', '=', '9999_from_the_future').execute();
+      }
+    });
+
+    test('sessions: insert and findByHash round-trip every field as numbers and JSON', async () => {
+      const s = await open();
+      const row = session({ idpSid: 'idp-1', idToken: 'eyJ.x.y' });
+      await s.sessions.insert(row);
+      const got = await s.sessions.findByHash(row.idHash);
+      assert.deepEqual(got, { ...row, revokedAt: null, revokeReason: null });
+      assert.equal(typeof got!.expiresAt, 'number');
+      assert.equal(await s.sessions.findByHash(uid()), undefined);
+    });
+
+    test('sessions: inserting the same hash twice is a store write failure (503)', async () => {
+      const s = await open();
+      const row = session();
+      await s.sessions.insert(row);
+      await assert.rejects(s.sessions.insert(row), (e: any) => e.code === 'AIRLOCK_STORE_UNAVAILABLE' && e.status === 503 && e.cause !== undefined);
+    });
+
+    test('sessions: touch moves last_seen_at forward only, and not on revoked sessions', async () => {
+      const s = await open();
+      const row = session();
+      await s.sessions.insert(row);
+      await s.sessions.touch(row.idHash, T0 + 60_000);
+      assert.equal((await s.sessions.findByHash(row.idHash))!.lastSeenAt, T0 + 60_000);
+      await s.sessions.touch(row.idHash, T0 + 30_000);
+      assert.equal((await s.sessions.findByHash(row.idHash))!.lastSeenAt, T0 + 60_000);
+      await s.sessions.revoke(row.idHash, 'logout', T0 + 61_000);
+      await s.sessions.touch(row.idHash, T0 + 120_000);
+      assert.equal((await s.sessions.findByHash(row.idHash))!.lastSeenAt, T0 + 60_000);
+    });
+
+    test('sessions: revoke once; the second revoke reports false and keeps the first reason', async () => {
+      const s = await open();
+      const row = session();
+      await s.sessions.insert(row);
+      assert.equal(await s.sessions.revoke(row.idHash, 'logout', T0 + 5), true);
+      assert.equal(await s.sessions.revoke(row.idHash, 'admin', T0 + 9), false);
+      const got = await s.sessions.findByHash(row.idHash);
+      assert.equal(got!.revokedAt, T0 + 5);
+      assert.equal(got!.revokeReason, 'logout');
+      assert.equal(await s.sessions.revoke(uid(), 'x', T0), false);
+    });
+
+    test('sessions: revokeBySub returns only that subject\'s live sessions', async () => {
+      const s = await open();
+      const sub = `sub-${uid()}`;
+      const a = session({ sub });
+      const b = session({ sub });
+      const already = session({ sub });
+      const other = session();
+      for (const r of [a, b, already, other]) await s.sessions.insert(r);
+      await s.sessions.revoke(already.idHash, 'logout', T0);
+      const hashes = await s.sessions.revokeBySub(sub, 'user disabled', T0 + 1);
+      assert.deepEqual([...hashes].sort(), [a.idHash, b.idHash].sort());
+      assert.equal((await s.sessions.findByHash(other.idHash))!.revokedAt, null);
+      assert.equal((await s.sessions.findByHash(already.idHash))!.revokeReason, 'logout');
+      assert.deepEqual(await s.sessions.revokeBySub(sub, 'again', T0 + 2), []);
+    });
+
+    test('sessions: revokeByIdpSid revokes the sessions of one IdP session', async () => {
+      const s = await open();
+      const sid = `idp-${uid()}`;
+      const a = session({ idpSid: sid });
+      const b = session({ idpSid: `idp-${uid()}` });
+      await s.sessions.insert(a);
+      await s.sessions.insert(b);
+      assert.deepEqual(await s.sessions.revokeByIdpSid(sid, 'backchannel logout', T0), [a.idHash]);
+      assert.equal((await s.sessions.findByHash(b.idHash))!.revokedAt, null);
+      assert.equal((await s.sessions.findByHash(a.idHash))!.revokeReason, 'backchannel logout');
+    });
+
+    test('sessions: countActive and deleteExpired honour absolute expiry and revocation', async () => {
+      const s = await open();
+      const now = T0 + 10 * 86_400_000 + Math.floor(Math.random() * 1e6); // past every other test's rows
+      await s.sessions.deleteExpired(now);
+      const base = await s.sessions.countActive(now);
+      const live = session({ expiresAt: now + 1000 });
+      const revoked = session({ expiresAt: now + 1000 });
+      const expired = session({ expiresAt: now - 1 });
+      for (const r of [live, revoked, expired]) await s.sessions.insert(r);
+      await s.sessions.revoke(revoked.idHash, 'logout', now);
+      assert.equal(await s.sessions.countActive(now), base + 1);
+      assert.equal(await s.sessions.deleteExpired(now), 1);
+      assert.equal(await s.sessions.findByHash(expired.idHash), undefined);
+      assert.notEqual(await s.sessions.findByHash(live.idHash), undefined);
+      assert.equal(await s.sessions.deleteExpired(now + 1000), 2);
+      assert.equal(await s.sessions.findByHash(revoked.idHash), undefined);
+    });
+
+    test('sessions: a corrupt identity column is refused, not defaulted', async () => {
+      const s = await open();
+      const row = session();
+      await s.sessions.insert(row);
+      await s.db.updateTable('sessions').set({ identity: '{"kind":"root"}' }).where('id_hash', '=', row.idHash).execute();
+      await assert.rejects(s.sessions.findByHash(row.idHash), (e: any) => e.code === 'AIRLOCK_STORE_CORRUPT_ROW');
+      await s.db.updateTable('sessions').set({ identity: 'not json' }).where('id_hash', '=', row.idHash).execute();
+      await assert.rejects(s.sessions.findByHash(row.idHash), (e: any) => e.code === 'AIRLOCK_STORE_CORRUPT_ROW');
+    });
+
+    test('users: upsertLogin creates then refreshes; disable sticks across logins', async () => {
+      const s = await open();
+      const sub = `sub-${uid()}`;
+      const first = await s.users.upsertLogin({ sub, username: 'ada', email: null, name: null, groups: ['a'], at: T0 });
+      assert.deepEqual(first, { sub, username: 'ada', email: null, name: null, groups: ['a'], firstLoginAt: T0, lastLoginAt: T0, disabledAt: null });
+      const second = await s.users.upsertLogin({ sub, username: 'ada2', email: 'a@x', name: 'Ada', groups: ['a', 'b'], at: T0 + 50 });
+      assert.deepEqual(second, { sub, username: 'ada2', email: 'a@x', name: 'Ada', groups: ['a', 'b'], firstLoginAt: T0, lastLoginAt: T0 + 50, disabledAt: null });
+      assert.deepEqual(await s.users.get(sub), second);
+      assert.equal(await s.users.disable(sub, T0 + 60), true);
+      assert.equal(await s.users.disable(sub, T0 + 70), false);
+      const third = await s.users.upsertLogin({ sub, username: 'ada2', email: 'a@x', name: 'Ada', groups: [], at: T0 + 80 });
+      assert.equal(third.disabledAt, T0 + 60);
+      assert.equal(await s.users.get(`sub-${uid()}`), undefined);
+      assert.equal(await s.users.disable(`sub-${uid()}`, T0), false);
+    });
+
+    test('signing keys: newest first, schedule updates, expiry deletes', async () => {
+      const s = await open();
+      const base = T0 + 100 * 86_400_000 + Math.floor(Math.random() * 1e6);
+      const key = (kid: string, createdAt: number) => ({
+        kid,
+        alg: 'ES256',
+        publicJwk: { kty: 'EC', crv: 'P-256', x: 'xx', y: 'yy', kid },
+        privateJwk: { kty: 'EC', crv: 'P-256', x: 'xx', y: 'yy', d: 'dd', kid },
+        createdAt,
+        activatesAt: createdAt,
+        retiresAt: createdAt + 1000,
+        expiresAt: createdAt + 2000,
+      });
+      const older = key(`k-${uid()}`, base);
+      const newer = key(`k-${uid()}`, base + 10);
+      await s.signingKeys.insert(older);
+      await s.signingKeys.insert(newer);
+      const mine = (await s.signingKeys.list()).filter((k) => k.kid === older.kid || k.kid === newer.kid);
+      assert.deepEqual(mine, [newer, older]);
+      assert.equal(await s.signingKeys.updateSchedule(older.kid, { retiresAt: base + 5, expiresAt: base + 6 }), true);
+      assert.equal(await s.signingKeys.updateSchedule(`k-${uid()}`, { retiresAt: base }), false);
+      assert.throws(() => s.signingKeys.updateSchedule(older.kid, {}), TypeError);
+      const updated = (await s.signingKeys.list()).find((k) => k.kid === older.kid);
+      assert.equal(updated!.retiresAt, base + 5);
+      assert.equal(updated!.expiresAt, base + 6);
+      assert.ok((await s.signingKeys.deleteExpired(base + 6)) >= 1);
+      const left = (await s.signingKeys.list()).map((k) => k.kid);
+      assert.ok(!left.includes(older.kid));
+      assert.ok(left.includes(newer.kid));
+      await assert.rejects(s.signingKeys.insert(newer), (e: any) => e.code === 'AIRLOCK_STORE_UNAVAILABLE');
+    });
+
+    test('ping answers while open; after close ping and queries are AIRLOCK_STORE_UNAVAILABLE', async () => {
+      const s = await openFn();
+      await s.ping();
+      const q = await sql<{ one: number }>`select 1 as one`.execute(s.db);
+      assert.equal(Number(q.rows[0]!.one), 1);
+      await s.close();
+      await s.close(); // twice is fine
+      await assert.rejects(s.ping(), (e: any) => e.code === 'AIRLOCK_STORE_UNAVAILABLE' && e.status === 503);
+      await assert.rejects(s.sessions.findByHash('x'), (e: any) => e.code === 'AIRLOCK_STORE_UNAVAILABLE');
+    });
+  });
+}
