@@ -14,6 +14,7 @@ import { createDevIdp } from '../demo/idp/index.ts';
 import { loginThroughGateway } from '../test/support/login.ts';
 import { freePort } from '../test/integration/gateway/harness.ts';
 import { runWrk, type WrkResult } from './wrk.ts';
+import { cpuSeconds } from './cpu.ts';
 
 const { values } = parseArgs({
   options: {
@@ -21,6 +22,10 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '8' },
     connections: { type: 'string', default: '64' },
     workers: { type: 'string', default: '2' },
+    /** Write a CPU profile of one Airlock worker to this folder (implies --workers 1 for Airlock). */
+    profile: { type: 'string' },
+    /** Comma-separated subset: direct,nginx,bare,airlock */
+    only: { type: 'string' },
   },
 });
 const rounds = Number(values.rounds);
@@ -80,34 +85,41 @@ try {
       listen: `127.0.0.1:${gwPort}`,
       public_url: publicUrl,
       workers,
-      log: { level: 'info' },
+      log: { level: process.env.BENCH_LOG_LEVEL ?? 'info' },
       idp: { issuer: idp.issuer, client_id: 'bench', client_secret: '${file:./secret}', allow_insecure_http: true },
       roles: { 'airflow-admins': 'Admin', analysts: 'Viewer' },
       environments: { prod: { host: 'localhost', upstream, airflow: 2 } },
       store: 'sqlite:./airlock.db',
     }),
   );
-  const gw = spawn(process.execPath, ['bin/airlock.js', 'serve', '--config', join(dir, 'airlock.yaml')], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  const profileArgs = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [];
+  const gw = spawn(process.execPath, [...profileArgs, 'bin/airlock.js', 'serve', '--config', join(dir, 'airlock.yaml'), ...(values.profile ? ['--workers', '1'] : [])], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   children.push(gw);
   await waitHttp(`${publicUrl}/.airlock/healthz`);
   const { cookieHeader } = await loginThroughGateway(publicUrl, 'dave', 'dave-demo');
   const probe = await fetch(`${publicUrl}/api/v1/dags`, { headers: { cookie: cookieHeader } });
   if (probe.status !== 200) throw new Error(`authenticated probe got ${probe.status}: ${await probe.text()}`);
 
-  await start(process.execPath, ['--import', 'tsx', 'bench/bare-proxy.ts', String(barePort), upstream, String(workers)], 'ready');
+  const bareProc = await start(process.execPath, ['--import', 'tsx', 'bench/bare-proxy.ts', String(barePort), upstream, String(workers)], 'ready');
+  const nginxProc = children[0]!;
 
-  const targets: Array<{ name: string; url: string; headers?: Record<string, string> }> = [
-    { name: 'upstream direct (nginx static)', url: `${upstream}/api/v1/dags` },
-    { name: 'nginx reverse proxy', url: `http://127.0.0.1:${nginxPort}/api/v1/dags` },
-    { name: `bare Node proxy (${workers} workers)`, url: `http://127.0.0.1:${barePort}/api/v1/dags` },
-    { name: `Airlock, authenticated (${workers} workers)`, url: `http://localhost:${gwPort}/api/v1/dags`, headers: { cookie: cookieHeader } },
+  const all: Array<{ key: string; name: string; url: string; headers?: Record<string, string>; pid?: number }> = [
+    { key: 'direct', name: 'upstream direct (nginx static)', url: `${upstream}/api/v1/dags` },
+    { key: 'nginx', name: 'nginx reverse proxy (incl. static upstream)', pid: nginxProc.pid!, url: `http://127.0.0.1:${nginxPort}/api/v1/dags` },
+    { key: 'bare', name: `bare Node proxy (${workers} workers)`, pid: bareProc.pid!, url: `http://127.0.0.1:${barePort}/api/v1/dags` },
+    { key: 'airlock', name: `Airlock, authenticated (${workers} workers)`, pid: gw.pid!, url: `http://localhost:${gwPort}/api/v1/dags`, headers: { cookie: cookieHeader } },
   ];
+  const only = values.only ? new Set(values.only.split(',')) : undefined;
+  const targets = all.filter((t) => !only || only.has(t.key));
   // warm-up
   for (const t of targets) await runWrk(t.url, { connections, seconds: 2, ...(t.headers ? { headers: t.headers } : {}) });
   const results = new Map<string, WrkResult[]>();
   for (let r = 0; r < rounds; r++) {
     for (const t of targets) {
+      const cpu0 = t.pid ? cpuSeconds(t.pid) : 0;
       const res = await runWrk(t.url, { connections, seconds, ...(t.headers ? { headers: t.headers } : {}) });
+      const cpuUs = t.pid ? ((cpuSeconds(t.pid) - cpu0) * 1e6) / (res.rps * seconds) : NaN;
+      Object.assign(res, { cpuUs });
       if (res.non2xx > 0 || res.errors > 0) process.stderr.write(`warning: ${t.name}: ${res.non2xx} non-2xx, ${res.errors} socket errors\n`);
       results.set(t.name, [...(results.get(t.name) ?? []), res]);
     }
@@ -115,21 +127,21 @@ try {
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const summary = targets.map((t) => {
     const rs = results.get(t.name)!;
-    return { name: t.name, rps: median(rs.map((x) => x.rps)), p50: median(rs.map((x) => x.p50ms)), p99: median(rs.map((x) => x.p99ms)) };
+    return { name: t.name, rps: median(rs.map((x) => x.rps)), p50: median(rs.map((x) => x.p50ms)), p99: median(rs.map((x) => x.p99ms)), cpu: median(rs.map((x) => (x as WrkResult & { cpuUs: number }).cpuUs)) };
   });
-  const bare = summary[2]!;
-  const ngx = summary[1]!;
+  const bare = summary.find((s) => s.name.startsWith('bare')) ?? summary[0]!;
+  const ngx = summary.find((s) => s.name.startsWith('nginx')) ?? summary[0]!;
   const lines = [
     `Authenticated GET /api/v1/dags, ${connections} connections, ${rounds} interleaved rounds of ${seconds}s (median), wrk -t1, ${new Date().toISOString().slice(0, 10)}`,
     '',
-    '| target | rps | p50 ms | p99 ms | rps vs bare Node | p99 vs bare Node | rps vs nginx |',
-    '|---|---:|---:|---:|---:|---:|---:|',
-    ...summary.map((s) => `| ${s.name} | ${s.rps.toFixed(0)} | ${s.p50.toFixed(2)} | ${s.p99.toFixed(2)} | ${(s.rps / bare.rps).toFixed(2)} | ${(s.p99 / bare.p99).toFixed(2)} | ${(s.rps / ngx.rps).toFixed(2)} |`),
+    '| target | rps | p50 ms | p99 ms | CPU µs/request | rps vs bare Node | p99 vs bare Node | rps vs nginx |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...summary.map((s) => `| ${s.name} | ${s.rps.toFixed(0)} | ${s.p50.toFixed(2)} | ${s.p99.toFixed(2)} | ${Number.isFinite(s.cpu) ? s.cpu.toFixed(0) : '-'} | ${(s.rps / bare.rps).toFixed(2)} | ${(s.p99 / bare.p99).toFixed(2)} | ${(s.rps / ngx.rps).toFixed(2)} |`),
   ];
   console.log(lines.join('\n'));
   await idp.close();
 } finally {
-  for (const c of children) c.kill('SIGTERM');
+  for (const c of children) c.kill(c === children[1] ? 'SIGINT' : 'SIGTERM');
   await new Promise((r) => setTimeout(r, 500));
   await rm(dir, { recursive: true, force: true });
 }

@@ -4,6 +4,7 @@ import { registerCheckConfig } from './commands/check-config.ts';
 import { registerPolicyCommands } from './commands/policy.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerDemo } from './commands/demo.ts';
+import { registerAuditCommands } from './commands/audit.ts';
 
 export function buildProgram(): Command {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
   registerCheckConfig(program);
   registerPolicyCommands(program);
   registerDemo(program);
+  registerAuditCommands(program);
   return program;
 }
 

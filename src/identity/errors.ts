@@ -7,3 +7,4 @@ export const IdTokenInvalid = defineError('AIRLOCK_IDENTITY_ID_TOKEN_INVALID', 4
 export const UserinfoMismatch = defineError('AIRLOCK_IDENTITY_USERINFO_MISMATCH', 401, 'The identity provider returned inconsistent user information. Sign-in refused.');
 export const ClaimMissing = defineError('AIRLOCK_IDENTITY_CLAIM_MISSING', 401, 'The identity provider did not send a required claim. Ask an administrator to check the claim mapping.');
 export const ReturnToInvalid = defineError('AIRLOCK_IDENTITY_RETURN_TO_INVALID', 400, 'The return address after sign-in must be a path on this site.');
+export const ResponseIssuerInvalid = defineError('AIRLOCK_IDENTITY_RESPONSE_ISSUER_INVALID', 400, 'The sign-in response did not come from the configured identity provider. Start the sign-in again.');

@@ -1,7 +1,9 @@
 import { importPKCS8 } from 'jose';
 import * as oidc from 'openid-client';
 import type { IdpConfig } from '../config/index.ts';
+import { checkResponseIssuer } from './response-issuer.ts';
 import { IdpUnavailable } from './errors.ts';
+import { IdTokenSignature } from './id-token-signature.ts';
 import { translateOidcError } from './translate-error.ts';
 
 export interface AuthorizationStart {
@@ -17,6 +19,9 @@ export interface LoginResult {
   readonly idToken: string;
 }
 
+/** How long a successful reachability probe of the IdP is trusted. */
+const REACHABLE_TRUST_MS = 1_000;
+
 /**
  * The OpenID Connect relying party (openid-client v6, certified). Discovery happens in the background
  * and is retried, so an unreachable IdP never stops the gateway: live sessions keep working and
@@ -24,6 +29,9 @@ export interface LoginResult {
  */
 export class RelyingParty {
   #config: oidc.Configuration | undefined;
+  #signature: IdTokenSignature | undefined;
+  #reachableUntil = 0;
+  #probing: Promise<void> | undefined;
   #loading: Promise<oidc.Configuration> | undefined;
   #lastError: unknown;
   readonly redirectUri: string;
@@ -45,6 +53,7 @@ export class RelyingParty {
     if (this.#config) return this.#config;
     this.#loading ??= this.#discover().then(
       (c) => {
+        this.#signature = new IdTokenSignature(c.serverMetadata(), this.idp.timeout);
         this.#config = c;
         this.#loading = undefined;
         return c;
@@ -58,8 +67,46 @@ export class RelyingParty {
     return this.#loading;
   }
 
+  /**
+   * Throws AIRLOCK_IDENTITY_IDP_UNAVAILABLE unless the IdP answers its discovery URL right now (a success
+   * is trusted for a second; concurrent callers share one probe). Cached metadata says nothing about
+   * whether the IdP is up, so login starts and readiness checks ask this.
+   */
+  async checkReachable(): Promise<void> {
+    if (this.#reachableUntil > Date.now()) return;
+    this.#probing ??= this.#probe().finally(() => {
+      this.#probing = undefined;
+    });
+    return this.#probing;
+  }
+
+  async #probe(): Promise<void> {
+    const url = this.#discoveryUrl();
+    let res: Response;
+    try {
+      res = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(this.idp.timeout), headers: { accept: 'application/json' } });
+      await res.arrayBuffer();
+    } catch (err) {
+      this.#lastError = err;
+      throw IdpUnavailable.create({ cause: err, logMessage: `IdP unreachable at ${url.href}: ${describe(err)}` });
+    }
+    if (res.status !== 200) {
+      throw IdpUnavailable.create({ logMessage: `IdP answered ${res.status} at ${url.href}` });
+    }
+    this.#reachableUntil = Date.now() + REACHABLE_TRUST_MS;
+  }
+
+  #discoveryUrl(): URL {
+    if (this.idp.discovery_url) return new URL(this.idp.discovery_url);
+    const issuer = new URL(this.idp.issuer);
+    issuer.pathname = `${issuer.pathname.replace(/\/$/, '')}/.well-known/openid-configuration`;
+    return issuer;
+  }
+
   async startLogin(extra: Record<string, string> = {}): Promise<AuthorizationStart> {
     const config = await this.configuration();
+    // a login sends the browser to the IdP: when it is down, say so here (503) instead of a dead page there
+    await this.checkReachable();
     const codeVerifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
     const nonce = oidc.randomNonce();
@@ -80,7 +127,11 @@ export class RelyingParty {
   /** Exchanges the code and verifies everything; throws an AirlockError for any failure. */
   async finishLogin(callbackUrl: URL, checks: { state: string; nonce: string; codeVerifier: string }): Promise<LoginResult> {
     const config = await this.configuration();
+    let stage: 'authorization' | 'token' | 'userinfo' = 'authorization';
     try {
+      // RFC 9207 first (openid-client checks it too, but its error cannot be told apart from other comparisons)
+      checkResponseIssuer(config.serverMetadata(), callbackUrl.searchParams);
+      stage = 'token';
       const tokens = await oidc.authorizationCodeGrant(config, callbackUrl, {
         pkceCodeVerifier: checks.codeVerifier,
         expectedState: checks.state,
@@ -90,13 +141,17 @@ export class RelyingParty {
       const idClaims = tokens.claims();
       if (!idClaims || !tokens.id_token) throw new oidc.ClientError('no ID token');
       if (typeof idClaims.iat !== 'number') throw Object.assign(new oidc.ClientError('ID token has no iat'), { code: 'OAUTH_JWT_CLAIM_COMPARISON_FAILED' });
+      // openid-client validated the claims; the signature is checked here so that an unknown kid
+      // (the IdP rotated its key) refetches the JWKS at once instead of failing for up to a minute
+      await this.#signature!.verify(tokens.id_token);
       let userinfo: Record<string, unknown> | undefined;
       if (this.idp.userinfo && config.serverMetadata().userinfo_endpoint) {
+        stage = 'userinfo';
         userinfo = { ...(await oidc.fetchUserInfo(config, tokens.access_token, idClaims.sub)) };
       }
       return { idClaims: { ...idClaims }, userinfo, idToken: tokens.id_token };
     } catch (err) {
-      throw translateOidcError(err);
+      throw translateOidcError(err, stage);
     }
   }
 
@@ -119,7 +174,7 @@ export class RelyingParty {
       token_endpoint_auth_method: idp.token_endpoint_auth_method,
       [oidc.clockTolerance]: idp.clock_tolerance,
     };
-    const execute: Array<(c: oidc.Configuration) => void> = [oidc.enableNonRepudiationChecks];
+    const execute: Array<(c: oidc.Configuration) => void> = [];
     if (idp.allow_insecure_http) execute.push(oidc.allowInsecureRequests);
     const config = await oidc.discovery(server, idp.client_id, metadata, clientAuth, { execute, timeout: Math.ceil(idp.timeout / 1000) });
     const discoveredIssuer = config.serverMetadata().issuer;

@@ -2,8 +2,11 @@ import * as oidc from 'openid-client';
 import { AirlockError } from '../errors/index.ts';
 import { IdpError, IdpUnavailable, IdTokenInvalid, LoginStateInvalid, UserinfoMismatch } from './errors.ts';
 
+/** Where in the callback a failure happened: the same openid-client code means different things per stage. */
+export type LoginStage = 'authorization' | 'token' | 'userinfo';
+
 /** Maps openid-client failures (by their stable `code`, never their text) to Airlock errors. */
-export function translateOidcError(err: unknown): AirlockError {
+export function translateOidcError(err: unknown, stage: LoginStage): AirlockError {
   if (err instanceof AirlockError) return err;
   const code = (err as { code?: unknown })?.code;
   const logMessage = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
@@ -28,7 +31,8 @@ export function translateOidcError(err: unknown): AirlockError {
     case 'ERR_JOSE_NOT_SUPPORTED':
       return IdTokenInvalid.create({ cause: err, logMessage });
     case 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED':
-      return UserinfoMismatch.create({ cause: err, logMessage });
+      // userinfo sub != ID token sub; in the token stage it is an ID token claim comparison
+      return stage === 'userinfo' ? UserinfoMismatch.create({ cause: err, logMessage }) : IdTokenInvalid.create({ cause: err, logMessage });
     case 'OAUTH_INVALID_REQUEST':
     case 'OAUTH_PARSE_ERROR':
       return LoginStateInvalid.create({ cause: err, logMessage });

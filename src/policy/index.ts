@@ -13,5 +13,5 @@ export { explain, type ExplainInput, type Explanation } from './explain.ts';
 export { rolesForGroups } from './roles.ts';
 export { isValidDagId } from './dag-id.ts';
 export { DEFAULT_ALLOW_LIST } from './allow-list.ts';
-export { fetchDagMetadata, DagMetadataSource, type DagMetadataSourceOptions } from './metadata/fetch.ts';
+export { fetchDagMetadata, DagMetadataSource, metadataAuthorization, type DagMetadataSourceOptions } from './metadata/fetch.ts';
 export * as PolicyErrors from './errors.ts';

@@ -9,7 +9,7 @@ export function canonicalHeaderName(name: string): string {
 }
 
 /** RFC 9110 token (header names, Connection options). */
-export const TOKEN = /^[!#$%&'*+.^`|~0-9A-Za-z-]+$/;
+export const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 export function isToken(s: string): boolean {
   return TOKEN.test(s);
 }

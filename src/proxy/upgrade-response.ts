@@ -15,7 +15,7 @@ export function parseResponseHead(text: string): ResponseHead | undefined {
     const colon = line.indexOf(':');
     if (colon <= 0) return undefined;
     const name = line.slice(0, colon);
-    if (!/^[!#$%&'*+.^`|~0-9A-Za-z-]+$/.test(name)) return undefined;
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) return undefined;
     const value = line.slice(colon + 1).trim();
     if (/[\x00-\x08\x0a-\x1f\x7f]/.test(value)) return undefined;
     headers.push([name, value]);

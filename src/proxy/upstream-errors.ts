@@ -1,7 +1,7 @@
 import type { AirlockError } from '../errors/index.ts';
 import { UpstreamTimeout, UpstreamUnavailable } from './errors.ts';
 
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
 /**
  * Maps a failure talking to the upstream to the client-facing error: no answer in time -> 504

@@ -12,6 +12,7 @@ import { headerValue, parseResponseHead, type ResponseHead } from './upgrade-res
 const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 const MAX_HEAD = 16 * 1024;
 const MAX_REFUSAL_BODY = 64 * 1024;
+const HALF_CLOSE_GRACE_MS = 1000;
 
 export interface TunnelOptions {
   readonly upstream: Upstream;
@@ -87,7 +88,7 @@ function relayHeaders(head: ResponseHead): string {
  * _UPSTREAM_TIMEOUT (504, no answer within timeout), _BAD_UPSTREAM_RESPONSE (502), _CLIENT_ABORTED.
  * Render a thrown error with writeRawErrorResponse(socket, err).
  */
-export function tunnelWebSocket(req: IncomingMessage, socket: Duplex, head: Buffer, opts: TunnelOptions): Promise<TunnelResult> {
+export async function tunnelWebSocket(req: IncomingMessage, socket: Duplex, head: Buffer, opts: TunnelOptions): Promise<TunnelResult> {
   const key = validateUpgrade(req);
   if (!opts.target.startsWith('/') || /[\s\x00-\x1f\x7f]/.test(opts.target)) throw new TypeError('target must be a path starting with "/"');
   const text = requestText(opts.target, opts.headers);
@@ -168,14 +169,23 @@ export function tunnelWebSocket(req: IncomingMessage, socket: Duplex, head: Buff
       socket.write(`HTTP/1.1 101 Switching Protocols\r\n${relayHeaders(h)}Upgrade: websocket\r\nConnection: Upgrade\r\n\r\n`);
       if (rest.length > 0) socket.write(rest);
       if (head.length > 0) up.write(head);
-      const close = () => {
+      // Either side erroring ends both at once; a side closing ends the other after flushing
+      // (a peer that keeps a half-closed connection open is destroyed after HALF_CLOSE_GRACE_MS).
+      const destroyBoth = () => {
         socket.destroy();
         up.destroy();
       };
-      up.on('error', close);
-      socket.on('error', close);
-      up.on('close', close);
-      socket.on('close', close);
+      const endOther = (other: Duplex) => () => {
+        if (other.destroyed) return;
+        other.end();
+        setTimeout(() => other.destroy(), HALF_CLOSE_GRACE_MS);
+      };
+      up.on('error', destroyBoth);
+      socket.on('error', destroyBoth);
+      up.on('close', endOther(socket));
+      socket.on('close', endOther(up));
+      // The server socket allows half-open connections: a client FIN ends the tunnel.
+      socket.on('end', () => socket.end());
       if (up instanceof net.Socket) up.setNoDelay(true);
       if (socket instanceof net.Socket) {
         socket.setNoDelay(true);

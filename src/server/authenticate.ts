@@ -4,7 +4,8 @@ import { readSessionCookie, type SessionRecord } from '../session/index.ts';
 import type { GatewayServices } from './context.ts';
 import type { Runtime } from './runtime.ts';
 
-const withCurrentRoles = new WeakMap<SessionRecord, { version: number; identity: Identity }>();
+// keyed by the stored identity object, which stays the same across the session's record copies
+const withCurrentRoles = new WeakMap<Identity, { version: number; identity: Identity }>();
 
 /**
  * The identity of a request: its session cookie, read from the worker's memory cache with the store
@@ -16,9 +17,9 @@ export async function authenticate(req: IncomingMessage, rt: Runtime, svc: Gatew
   if (!id) return undefined;
   const record = await svc.sessions.get(id);
   if (!record) return undefined;
-  const cached = withCurrentRoles.get(record);
+  const cached = withCurrentRoles.get(record.identity);
   if (cached && cached.version === rt.version) return { identity: cached.identity, record, cookieId: id };
   const identity: Identity = Object.freeze({ ...record.identity, roles: Object.freeze(rt.roles.rolesFor(record.identity.groups)) });
-  withCurrentRoles.set(record, { version: rt.version, identity });
+  withCurrentRoles.set(record.identity, { version: rt.version, identity });
   return { identity, record, cookieId: id };
 }

@@ -1,9 +1,11 @@
+import type { AuditLog } from '../audit/index.ts';
 import type { ConfigHolder } from '../config/index.ts';
 import type { Identity, LoginStateStore } from '../identity/index.ts';
 import type { KeyRing } from '../keys/index.ts';
 import type { AssertionCache } from '../proxy/index.ts';
 import type { SessionManager } from '../session/index.ts';
 import type { Store } from '../store/index.ts';
+import type { AuditFacts } from './audit-hooks.ts';
 import type { Logger } from './logger.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import type { Runtime } from './runtime.ts';
@@ -17,6 +19,8 @@ export interface GatewayServices {
   readonly loginStates: LoginStateStore;
   readonly log: Logger;
   readonly metrics: GatewayMetrics;
+  /** The audit trail (src/audit): durable before forwarding a mutation, batched for reads. */
+  readonly audit: AuditLog;
   readonly now: () => number;
   /** Aggregated metrics text (cluster primary) or this worker's. */
   readonly metricsText: () => Promise<string>;
@@ -33,5 +37,9 @@ export interface RequestState {
   reasons: readonly string[];
   identity: Identity | undefined;
   upstreamStatus: number | undefined;
+  /** Set after classification: what the audit event says about the request. */
+  audit?: AuditFacts;
+  /** The error code the request was refused with, if any (audit reasons). */
+  errorCode?: string;
   api: boolean;
 }

@@ -13,7 +13,8 @@ export async function forwardHeaders(req: IncomingMessage, rt: Runtime, svc: Gat
   const add: Record<string, string> = {};
   if (identity) {
     const cache = svc.assertions();
-    add['x-airlock-assertion'] = cache.peek(identity, env) ?? (await cache.get(identity, env));
+    const now = Date.now();
+    add['x-airlock-assertion'] = cache.peek(identity, env, now) ?? (await cache.get(identity, env, now));
     if (rt.config.assertion.plain_headers) {
       add['x-airlock-user'] = identity.username;
       if (identity.email) add['x-airlock-email'] = identity.email;

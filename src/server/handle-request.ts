@@ -4,9 +4,11 @@ import { AirlockError, isAirlockError } from '../errors/index.ts';
 import type { Identity } from '../identity/index.ts';
 import { canonicalizeTarget, classify, decide, readBodyDagIds, type Decision } from '../policy/index.ts';
 import { checkFraming, forwardRequest, isApiRequest, isPublicHost, proxyErrors, selectEnvironment } from '../proxy/index.ts';
+import { auditBeforeForward, auditRequestDone, noteRequest } from './audit-hooks.ts';
 import { authenticate } from './authenticate.ts';
 import type { GatewayServices, RequestState } from './context.ts';
 import { handleGatewayEndpoint } from './endpoints/index.ts';
+import { webauthnGate } from './endpoints/webauthn/gate-response.ts';
 import { BearerNotSupported, Internal, NotAuthenticated } from './errors.ts';
 import { forwardHeaders } from './forward-headers.ts';
 import { forbiddenPage } from './pages/forbidden-page.ts';
@@ -57,12 +59,14 @@ async function pipeline(req: IncomingMessage, res: ServerResponse, svc: GatewayS
   }
   const identity = auth?.identity;
   rs.identity = identity;
+  if (identity && !cls.allowListed && webauthnGate(req, res, rt, rs, identity, target.forwardTarget)) return;
 
   let body: Buffer | undefined;
   if (identity && cls.body !== 'none') {
     body = await readLimitedBody(req, rt.config.max_inspected_body);
     cls = readBodyDagIds(cls, req.headers['content-type'], body);
   }
+  noteRequest(rs, method, target.path, cls);
   if (identity) {
     const decision = decide(rt.policy, identity, sel.name, cls, { now: svc.now() });
     rs.decision = decision.effect;
@@ -72,6 +76,7 @@ async function pipeline(req: IncomingMessage, res: ServerResponse, svc: GatewayS
     rs.decision = 'allow_listed';
   }
 
+  await auditBeforeForward(svc, req, rs); // mutating: durable first; failure -> 503, nothing forwarded
   const headers = await forwardHeaders(req, rt, svc, sel.name, identity);
   const result = await forwardRequest(req, res, { upstream: rt.upstreams.get(sel.name), target: target.forwardTarget, headers, ...(body ? { body } : {}) });
   rs.upstreamStatus = result.status;
@@ -108,6 +113,7 @@ function refuse(req: IncomingMessage, res: ServerResponse, rt: Runtime, rs: Requ
 
 function respondWithError(req: IncomingMessage, res: ServerResponse, svc: GatewayServices, rs: RequestState, err: unknown): void {
   const e: AirlockError = isAirlockError(err) ? err : Internal.create({ cause: err });
+  rs.errorCode = e.code;
   if (e.status >= 500) svc.log.error({ reqId: rs.id, code: e.code, err: e.cause ?? e }, e.message);
   else svc.log.info({ reqId: rs.id, code: e.code, msg2: e.message }, 'request refused');
   if (rs.decision === '-') rs.decision = 'error';
@@ -121,6 +127,7 @@ function finish(req: IncomingMessage, res: ServerResponse, svc: GatewayServices,
   const done = () => {
     const ms = performance.now() - rs.started;
     svc.metrics.requests.inc({ env: rs.env, decision: rs.decision, status: String(res.statusCode) });
+    auditRequestDone(svc, req, res, rs, ms);
     if (svc.log.isLevelEnabled('info')) {
       svc.log.info({
         reqId: rs.id,

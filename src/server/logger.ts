@@ -5,24 +5,21 @@ export type { Logger };
 /**
  * JSON logs. Redaction is a second line of defence: code never logs secrets, cookies or tokens,
  * and these paths are censored in case an object carrying one slips into a log call.
+ * (No wildcard paths: they make every log line walk the object.)
  */
 export function createLogger(opts: { level?: string; destination?: NodeJS.WritableStream; base?: Record<string, unknown> } = {}): Logger {
   return pino(
     {
       level: opts.level ?? 'info',
       base: { pid: process.pid, ...(opts.base ?? {}) },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      // epoch ms: cheapest on the hot path; every log shipper understands it
+      timestamp: pino.stdTimeFunctions.epochTime,
       redact: {
         paths: [
           'req.headers.cookie',
           'req.headers.authorization',
           'headers.cookie',
           'headers.authorization',
-          '*.client_secret',
-          '*.password',
-          '*.id_token',
-          '*.access_token',
-          '*.refresh_token',
           'idToken',
           'cookie',
           'authorization',

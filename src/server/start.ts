@@ -49,6 +49,8 @@ export async function runClusterWorker(configPath: string, port: number | undefi
     ...(port !== undefined ? { port } : {}),
   });
   client.AggregatorRegistry.setRegistries([w.services.metrics.registry]);
+  // prom-client installs the worker's answer to the primary's metrics request only in this constructor
+  void new client.AggregatorRegistry();
   announceWorkerReady(w.port);
   const stop = () => {
     w.close().then(

@@ -5,6 +5,7 @@ import { KeyRing, type KeyStorage } from '../keys/index.ts';
 import { AssertionCache, installClientErrorHandler } from '../proxy/index.ts';
 import { SessionManager, clusterBus, localBus, postgresBus, type RevocationBus } from '../session/index.ts';
 import { openStore, type Store } from '../store/index.ts';
+import { openAudit } from './audit-hooks.ts';
 import type { GatewayServices } from './context.ts';
 import { handleRequest } from './handle-request.ts';
 import { handleUpgrade } from './handle-upgrade.ts';
@@ -45,6 +46,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const bus: RevocationBus = opts.clustered ? clusterBus() : cfg.store.kind === 'postgres' ? await postgresBus(cfg.store.url) : localBus();
   const sessions = new SessionManager({ store, bus, config: () => holder.current.config.session });
   const metrics = new GatewayMetrics();
+  const audit = openAudit(cfg, store, keys, metrics.registry, log);
 
   let version = 0;
   let previous: Runtime | undefined;
@@ -59,6 +61,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     const old = prev.built.get('runtime') as Runtime;
     previous = next.built.get('runtime') as Runtime;
     metrics.configReloads.inc({ result: 'ok' });
+    audit.record({ type: 'config.reload', decision: 'allow', detail: { result: 'ok', pid: process.pid } });
     // let in-flight requests finish on the old pools
     setTimeout(() => void old.upstreams.close().catch(() => undefined), 60_000).unref();
   });
@@ -71,6 +74,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     loginStates: loginStateStore(store),
     log,
     metrics,
+    audit,
     now: Date.now,
     metricsText: opts.metricsText ?? (() => metrics.registry.metrics()),
     runtime,
@@ -95,6 +99,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     info: (...a: unknown[]) => log.info(a[0] as object, a[1] as string),
     error: (...a: unknown[]) => {
       metrics.configReloads.inc({ result: 'failed' });
+      audit.record({ type: 'config.reload', decision: 'deny', detail: { result: 'failed', pid: process.pid } });
       log.error(a[0] as object, a[1] as string);
     },
   });
@@ -103,7 +108,8 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const scheduleKeys = () => {
     const delay = Math.max(1_000, Math.min(keys.nextMaintenance() - Date.now(), 60_000));
     const t = setTimeout(() => {
-      keys.maintain().catch((err) => log.error({ err }, 'signing key maintenance failed')).finally(scheduleKeys);
+      const before = keys.current().kid;
+      keys.maintain().then(() => { if (keys.current().kid !== before) audit.record({ type: 'key.rotation', detail: { from_kid: before, to_kid: keys.current().kid } }); }).catch((err) => log.error({ err }, 'signing key maintenance failed')).finally(scheduleKeys);
     }, delay);
     t.unref();
     timers[0] = t;
@@ -144,6 +150,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
         sessions.close();
         await bus.close();
         await runtime().upstreams.close();
+        await audit.close(); // flush batched read events, sign a last checkpoint, drain sinks
         await store.close();
       })();
       return closing;

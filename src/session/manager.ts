@@ -1,4 +1,4 @@
-import type { Identity } from '../identity/identity.ts';
+import type { Identity, MfaState } from '../identity/identity.ts';
 import type { Store } from '../store/index.ts';
 import type { RevocationBus, RevocationMessage } from './bus/message.ts';
 import { SessionCache, type CacheEntry } from './cache.ts';
@@ -148,6 +148,27 @@ export class SessionManager {
     checkReason(reason);
     if (typeof idpSid !== 'string' || idpSid === '') throw new TypeError('revokeByIdpSid: idpSid is required');
     return (await this.#revokeHashes(() => this.#store.sessions.revokeByIdpSid(idpSid, reason, this.#now()))).length;
+  }
+
+  /**
+   * Records a verified second factor in a live session (after a WebAuthn assertion): store first, then every
+   * process drops its cached copy (via the bus) and re-reads it. Returns the updated record, or undefined
+   * when the session is unknown, expired or revoked.
+   */
+  async setMfa(id: string, mfa: MfaState): Promise<SessionRecord | undefined> {
+    this.#open();
+    if (!isWellFormedSessionId(id)) return undefined;
+    if (mfa?.method !== 'webauthn' && mfa?.method !== 'idp' && mfa?.method !== 'none') throw new TypeError('setMfa: mfa.method must be webauthn, idp or none');
+    const idHash = hashSessionId(id);
+    const stored = {
+      method: mfa.method,
+      ...(mfa.at === undefined ? {} : { at: mfa.at }),
+      ...(mfa.credentialId === undefined ? {} : { credentialId: mfa.credentialId }),
+    };
+    const updated = await this.#store.sessions.setMfa(idHash, stored);
+    this.#onRevocation({ type: 'revoke', idHashes: [idHash] }); // evicts only; the row stays live
+    this.#bus.publish({ type: 'revoke', idHashes: [idHash] });
+    return updated ? this.get(id) : undefined;
   }
 
   /** Deletes sessions past their absolute expiry from the store (run periodically by one process). */

@@ -1,11 +1,13 @@
+import type { AuditTables } from './tables/audit.ts';
 import type { LoginStateTables } from './tables/login-states.ts';
 import type { MigrationTables } from './tables/migrations.ts';
 import type { SessionTables } from './tables/sessions.ts';
 import type { SigningKeyTables } from './tables/signing-keys.ts';
 import type { UserTables } from './tables/users.ts';
+import type { WebauthnTables } from './tables/webauthn.ts';
 
 /**
  * The Kysely schema of the whole store, composed from one interface per table file in ./tables.
  * A later issue adds its table by adding a file in ./tables and its interface to this list.
  */
-export interface Database extends MigrationTables, SessionTables, UserTables, SigningKeyTables, LoginStateTables {}
+export interface Database extends MigrationTables, SessionTables, UserTables, SigningKeyTables, LoginStateTables, AuditTables, WebauthnTables {}

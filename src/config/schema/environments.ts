@@ -7,7 +7,7 @@ export const environmentSchema = z
   .strictObject({
     /** Select this environment by Host header (exact, case-insensitive, port ignored unless given). */
     host: text.pipe(z.string().regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, 'must be a host name, optionally with :port')).optional(),
-    /** Or by path prefix, e.g. "/prod" (the prefix is removed before forwarding). */
+    /** Or by path prefix, e.g. "/prod": matched on whole segments and KEPT when forwarding (Airflow's base_url must include it). */
     path_prefix: text.pipe(z.string().regex(/^\/[A-Za-z0-9._~-]+$/, 'must be one path segment such as "/prod"')).optional(),
     /** Where Airflow listens: an origin, optionally with a base path; no credentials, query or fragment. */
     upstream: httpUrl.pipe(

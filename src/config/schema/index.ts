@@ -5,7 +5,9 @@ import { environmentsSchema } from './environments.ts';
 import { cookieSchema, sessionSchema } from './session.ts';
 import { storeSchema } from './store.ts';
 import { assertionSchema } from './assertion.ts';
+import { auditSchema } from './audit.ts';
 import { policySections } from './policy.ts';
+import { webauthnSections } from './webauthn.ts';
 
 const roleName = z.string().min(1, 'must not be empty');
 /** IdP group (as the IdP sends it) -> one Airflow role or a list of roles. */
@@ -31,9 +33,11 @@ export const configSchema = z
     trusted_proxies: z.array(cidr).default([]),
     store: storeSchema.prefault('sqlite:./airlock.db'),
     assertion: assertionSchema.prefault({}),
+    audit: auditSchema.prefault({}),
     /** Max bytes of a request body read for DAG ids (larger bodies on such routes are refused with 413). */
     max_inspected_body: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
     ...policySections,
+    ...webauthnSections,
   })
   .superRefine((cfg, ctx) => {
     // Runs even when other sections have issues (every problem at once), so every value is type-checked here.

@@ -166,6 +166,9 @@ export function routesFromFlask(text: string): RouteInfo[] {
       for (const method of methods) out.push(...flaskRoutesFor(view, path, method, cols[4] ?? '', fab));
     }
   }
+  // FAB's AirflowIndexView serves "/" and redirects to Airflow.index ("/home"); it is not in the route map.
+  const home = out.find((r) => r.method === 'GET' && r.path === '/home');
+  if (home) out.push({ ...home, id: 'flask:GET:/', path: '/', operationId: 'AirflowIndexView.index' });
   // A view class's own expose (PoolModelView.delete) replaces the generic model-view one for the same URL.
   const byId = new Map<string, RouteInfo>();
   for (const r of out) byId.set(r.id, r);

@@ -91,3 +91,9 @@ export class DagMetadataSource {
     this.#timer = undefined;
   }
 }
+
+/** The Authorization header for policy.dag_metadata.<env> ({ token, scheme }). */
+export function metadataAuthorization(md: { readonly token: { reveal(): string }; readonly scheme: 'bearer' | 'basic' }): string {
+  const t = md.token.reveal();
+  return md.scheme === 'basic' ? `Basic ${Buffer.from(t, 'utf8').toString('base64')}` : `Bearer ${t}`;
+}

@@ -1,10 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hashBinding, identityErrors, mapIdentity } from '../../identity/index.ts';
 import { readSessionCookie, serializeSessionCookie } from '../../session/index.ts';
+import { auditLogin } from '../audit-hooks.ts';
 import type { GatewayServices, RequestState } from '../context.ts';
 import { redirect } from '../respond.ts';
 import type { Runtime } from '../runtime.ts';
 import { loginCookie, readLoginCookie } from './login-cookie.ts';
+import { afterLoginTarget, withIdpMfa } from './webauthn/after-login.ts';
 
 /**
  * GET /.airlock/callback — the IdP's redirect. The state is single-use and bound to the browser that
@@ -36,16 +38,17 @@ export async function callback(req: IncomingMessage, res: ServerResponse, svc: G
     svc.metrics.logins.inc({ result: 'refused' });
     throw err;
   }
-  const identity = mapIdentity(result.idClaims, result.userinfo, rt.config.idp.claims, rt.roles);
+  const { identity, idpMfa } = withIdpMfa(rt, mapIdentity(result.idClaims, result.userinfo, rt.config.idp.claims, rt.roles), result.idClaims, svc.now());
   const previous = readSessionCookie(rt.cookie, req.headers.cookie);
   if (previous) await svc.sessions.revoke(previous, 'replaced by a new login');
   const idpSid = typeof result.idClaims.sid === 'string' ? result.idClaims.sid : undefined;
   const { id } = await svc.sessions.create(identity, { ...(idpSid ? { idpSid } : {}), idToken: result.idToken });
   await svc.store.users.upsertLogin({ sub: identity.sub, username: identity.username, email: identity.email ?? null, name: identity.name ?? null, groups: [...identity.groups], at: svc.now() } as never);
+  await auditLogin(svc, req, rs, identity, id); // durable: no cookie is set when the login cannot be recorded
   svc.metrics.logins.inc({ result: 'ok' });
-  svc.log.info({ reqId: rs.id, sub: identity.sub, user: identity.username, roles: identity.roles, groups: identity.groups }, 'login');
+  svc.log.info({ reqId: rs.id, sub: identity.sub, user: identity.username, roles: identity.roles, groups: identity.groups, mfa: identity.mfa.method, idpMfaRefused: idpMfa.refused }, 'login');
   rs.identity = identity;
-  redirect(res, pending.returnTo, {
+  redirect(res, await afterLoginTarget(svc, rt, identity, pending.returnTo), {
     'set-cookie': [serializeSessionCookie(rt.cookie, id, Math.floor(rt.config.session.absolute_timeout / 1000)), loginCookie(rt, '', 0)],
   });
 }

@@ -13,6 +13,7 @@ export async function readyz(_req: IncomingMessage, res: ServerResponse, svc: Ga
   const checks: Record<string, string> = {};
   try {
     await rt.rp.configuration();
+    await rt.rp.checkReachable(); // cached metadata alone says nothing about the IdP being up now
     checks.idp = 'ok';
   } catch {
     checks.idp = 'unreachable';

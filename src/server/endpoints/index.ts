@@ -9,6 +9,7 @@ import { login } from './login.ts';
 import { loggedOut, logout, logoutForm } from './logout.ts';
 import { metrics } from './metrics.ts';
 import { whoami } from './whoami.ts';
+import { WEBAUTHN_ROUTES } from './webauthn/index.ts';
 
 export type Endpoint = (req: IncomingMessage, res: ServerResponse, svc: GatewayServices, rt: Runtime, rs: RequestState, url: URL) => Promise<void> | void;
 
@@ -22,6 +23,7 @@ const ROUTES: Record<string, Partial<Record<string, Endpoint>>> = {
   '/.airlock/readyz': { GET: readyz },
   '/.airlock/metrics': { GET: metrics },
   '/.airlock/whoami': { GET: whoami },
+  ...WEBAUTHN_ROUTES,
 };
 
 export async function handleGatewayEndpoint(req: IncomingMessage, res: ServerResponse, svc: GatewayServices, rt: Runtime, rs: RequestState): Promise<void> {

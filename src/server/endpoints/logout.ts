@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { clearSessionCookie, readSessionCookie } from '../../session/index.ts';
+import { auditLogout } from '../audit-hooks.ts';
 import type { GatewayServices, RequestState } from '../context.ts';
 import { CrossOrigin } from '../errors.ts';
 import { escapeHtml, layout } from '../pages/html.ts';
@@ -24,6 +25,7 @@ export async function logout(req: IncomingMessage, res: ServerResponse, svc: Gat
     const record = await svc.sessions.get(id);
     idToken = record?.idToken;
     await svc.sessions.revoke(id, 'logout');
+    if (record) await auditLogout(svc, req, rs, record.identity);
     if (record) svc.log.info({ reqId: rs.id, sub: record.identity.sub, user: record.identity.username }, 'logout');
   }
   svc.metrics.logouts.inc();

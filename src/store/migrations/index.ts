@@ -1,5 +1,7 @@
 import { core } from './0001_core.ts';
 import { loginStates } from './0002_login_states.ts';
+import { audit } from './0003_audit.ts';
+import { webauthn } from './0004_webauthn.ts';
 import type { Migration } from './migration.ts';
 
 export type { Migration } from './migration.ts';
@@ -8,4 +10,6 @@ export type { Migration } from './migration.ts';
 export const migrations: readonly Migration[] = Object.freeze([
   core,
   loginStates,
+  audit,
+  webauthn,
 ]);

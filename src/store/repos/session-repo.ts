@@ -3,7 +3,7 @@ import type { Database } from '../database.ts';
 import { guarded } from '../errors.ts';
 import { parseJsonColumn } from '../json.ts';
 import type { SessionsTable } from '../tables/sessions.ts';
-import { storedIdentitySchema, type NewSessionRow, type SessionRow } from './session-types.ts';
+import { storedIdentitySchema, type NewSessionRow, type SessionRow, type StoredIdentity } from './session-types.ts';
 
 export interface SessionRepo {
   insert(row: NewSessionRow): Promise<void>;
@@ -21,6 +21,8 @@ export interface SessionRepo {
   deleteExpired(now: number): Promise<number>;
   /** Sessions neither revoked nor past their absolute expiry. */
   countActive(now: number): Promise<number>;
+  /** Replaces the second-factor state in a live session's identity. False when unknown or revoked. */
+  setMfa(idHash: string, mfa: StoredIdentity['mfa']): Promise<boolean>;
 }
 
 export function sessionRepo(db: Kysely<Database>): SessionRepo {
@@ -111,6 +113,20 @@ export function sessionRepo(db: Kysely<Database>): SessionRepo {
           .where('expires_at', '>', now)
           .executeTakeFirstOrThrow();
         return Number(r.n);
+      }),
+
+    setMfa: (idHash, mfa) =>
+      guarded('sessions.setMfa', async () => {
+        const row = await db.selectFrom('sessions').select('identity').where('id_hash', '=', idHash).where('revoked_at', 'is', null).executeTakeFirst();
+        if (row === undefined) return false;
+        const identity = { ...parseJsonColumn(storedIdentitySchema, row.identity, 'sessions.identity'), mfa };
+        const r = await db
+          .updateTable('sessions')
+          .set({ identity: JSON.stringify(storedIdentitySchema.parse(identity)) })
+          .where('id_hash', '=', idHash)
+          .where('revoked_at', 'is', null)
+          .executeTakeFirst();
+        return Number(r.numUpdatedRows) > 0;
       }),
   };
 }

@@ -123,11 +123,11 @@ describe('OIDC callback refuses bad tokens, states and codes', () => {
   });
 
   test('RFC 9207: a callback whose iss parameter names another issuer is refused', async () => {
-    await refused(400, 'AIRLOCK_IDENTITY_LOGIN_STATE_INVALID', { tamperCallback: (u) => u.searchParams.set('iss', 'https://evil.example') });
+    await refused(400, 'AIRLOCK_IDENTITY_RESPONSE_ISSUER_INVALID', { tamperCallback: (u) => u.searchParams.set('iss', 'https://evil.example') });
   });
 
   test('RFC 9207: a callback without the iss parameter (the IdP advertises it) is refused', async () => {
-    await refused(400, 'AIRLOCK_IDENTITY_LOGIN_STATE_INVALID', { tamperCallback: (u) => u.searchParams.delete('iss') });
+    await refused(400, 'AIRLOCK_IDENTITY_RESPONSE_ISSUER_INVALID', { tamperCallback: (u) => u.searchParams.delete('iss') });
   });
 
   test('a callback without state is refused', async () => {

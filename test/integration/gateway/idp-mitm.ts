@@ -59,7 +59,7 @@ export async function startIdpMitm(issuer: string): Promise<IdpMitm> {
       const v = req.headers[h];
       if (typeof v === 'string') headers[h] = v;
     }
-    const upstream = await fetch(target, { method: req.method ?? 'GET', headers, ...(body.length ? { body } : {}) });
+    const upstream = await fetch(target, { method: req.method ?? 'GET', headers, ...(body.length ? { body: new Uint8Array(body) } : {}) });
     const text = await upstream.text();
     let out: JsonBody;
     try {

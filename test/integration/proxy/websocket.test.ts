@@ -28,7 +28,7 @@ async function startWsUpstream() {
     const accept = req.url === '/ws/bad-accept' ? 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=' : acceptKey(key);
     socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nSec-WebSocket-Protocol: chat\r\n\r\n`);
     socket.write(encodeText('welcome', false));
-    let buf = Buffer.alloc(0);
+    let buf: Buffer = Buffer.alloc(0);
     socket.on('data', (d: Buffer) => {
       const r = decodeFrames(Buffer.concat([buf, d]));
       buf = r.rest;
@@ -61,7 +61,7 @@ function upgradeRequest(path: string, extra: string[] = []) {
 /** Opens a client socket to the gateway, upgrades, and returns helpers to read frames. */
 async function connectWs(port: number, path: string, extra: string[] = []) {
   const sock = net.connect(port, '127.0.0.1');
-  let buf = Buffer.alloc(0);
+  let buf: Buffer = Buffer.alloc(0);
   let headText: string | undefined;
   const frames: Frame[] = [];
   const waiters: (() => void)[] = [];

@@ -54,3 +54,10 @@ test('a failed refresh keeps the previous snapshot and records the error', async
     bad.server.close();
   }
 });
+
+test('metadataAuthorization builds Bearer and Basic headers from the secret', async () => {
+  const { metadataAuthorization } = await import('../../../src/policy/index.ts');
+  const { Secret } = await import('../../../src/config/secret.ts');
+  assert.equal(metadataAuthorization({ token: new Secret('abc', 't'), scheme: 'bearer' }), 'Bearer abc');
+  assert.equal(metadataAuthorization({ token: new Secret('u:p', 't'), scheme: 'basic' }), `Basic ${Buffer.from('u:p').toString('base64')}`);
+});

@@ -1,0 +1,22 @@
+/** Public face of the audit area: events, the hash chain, checkpoints, sinks, query, export/import, verify. */
+export { AUDIT_SCHEMA_VERSION, AUDIT_EVENT_TYPES, buildEvent, type AuditEvent, type AuditEventInput, type AuditEventType, type AuditActor, type AuditRecord } from './event.ts';
+export { AuditLog, type AuditLogOptions, type AuditSettings } from './audit-log.ts';
+export { appendEvents } from './append.ts';
+export { canonicalJson } from './canonical-json.ts';
+export { GENESIS_HASH, linkHash } from './chain-hash.ts';
+export { writeCheckpoint, signCheckpoint, checkCheckpoint, type Checkpoint } from './checkpoint.ts';
+export { verifyChain, type VerifyReport, type VerifyProblem, type VerifyOptions, type ProblemKind } from './verify.ts';
+export { queryEvents, type AuditQuery } from './query.ts';
+export { formatRecords, OUTPUT_FORMATS, type OutputFormat } from './format.ts';
+export { exportLines, type ExportRange } from './export-events.ts';
+export { importLines, type ImportResult } from './import-events.ts';
+export { pruneBefore, type PruneResult } from './prune.ts';
+export { parseTimeFilter } from './time-filter.ts';
+export { eventLine, type AuditLine } from './lines.ts';
+export { noAuditMetrics, type AuditMetrics, type AuditLogger } from './metrics.ts';
+export type { AuditSink } from './sinks/sink.ts';
+export { stdoutSink } from './sinks/stdout-sink.ts';
+export { fileSink, type FileSinkOptions } from './sinks/file-sink.ts';
+export { webhookSink, type WebhookSinkOptions } from './sinks/webhook-sink.ts';
+export { buildSinks } from './sinks/build-sinks.ts';
+export { AuditUnavailable, AuditImportInvalid, AuditBadFilter } from './errors.ts';

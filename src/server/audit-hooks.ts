@@ -1,0 +1,165 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import client from 'prom-client';
+import { AuditLog, buildSinks, type AuditActor, type AuditEventInput, type AuditMetrics } from '../audit/index.ts';
+import type { AirlockConfig } from '../config/index.ts';
+import type { Identity } from '../identity/index.ts';
+import type { KeyRing } from '../keys/index.ts';
+import type { Classification } from '../policy/index.ts';
+import { clientAddress } from '../proxy/index.ts';
+import { hashSessionId, sessionHandle } from '../session/index.ts';
+import type { Store } from '../store/index.ts';
+import type { GatewayServices, RequestState } from './context.ts';
+import type { Logger } from './logger.ts';
+
+/** What the audit needs to know about a classified request (kept on RequestState). */
+export interface AuditFacts {
+  readonly method: string;
+  readonly path: string;
+  readonly resource: string;
+  readonly action: string;
+  readonly dagIds: readonly string[];
+  readonly runId: string | undefined;
+  /** A request that may change Airflow: written durably before it is forwarded. */
+  readonly mutating: boolean;
+  /** Set once the request.intent event is committed. */
+  intentSeq?: number;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Prometheus counters of the audit trail, in the worker's registry. */
+export function auditMetrics(registry: client.Registry): AuditMetrics {
+  const events = new client.Counter({ name: 'airlock_audit_events_total', help: 'Audit events committed, by path (durable before forwarding, or batched)', labelNames: ['path'] as const, registers: [registry] });
+  const failures = new client.Counter({ name: 'airlock_audit_write_failures_total', help: 'Audit store writes that failed, by path', labelNames: ['path'] as const, registers: [registry] });
+  const dropped = new client.Counter({ name: 'airlock_audit_dropped_total', help: 'Audit events lost before reaching the store, by reason', labelNames: ['reason'] as const, registers: [registry] });
+  const checkpoints = new client.Counter({ name: 'airlock_audit_checkpoints_total', help: 'Signed audit checkpoints, by result', labelNames: ['result'] as const, registers: [registry] });
+  const delivered = new client.Counter({ name: 'airlock_audit_sink_delivered_total', help: 'Audit events delivered to a live sink', labelNames: ['sink'] as const, registers: [registry] });
+  const sinkFailures = new client.Counter({ name: 'airlock_audit_sink_failures_total', help: 'Failed deliveries to a live sink (retried)', labelNames: ['sink'] as const, registers: [registry] });
+  const sinkDropped = new client.Counter({ name: 'airlock_audit_sink_dropped_total', help: 'Audit events a live sink could not queue or deliver (they remain in the store)', labelNames: ['sink'] as const, registers: [registry] });
+  return {
+    written: (path, n) => events.inc({ path }, n),
+    writeFailed: (path) => failures.inc({ path }),
+    dropped: (reason, n) => dropped.inc({ reason }, n),
+    checkpoint: (result) => checkpoints.inc({ result }),
+    sinkDelivered: (sink, n) => delivered.inc({ sink }, n),
+    sinkFailed: (sink) => sinkFailures.inc({ sink }),
+    sinkDropped: (sink, n) => sinkDropped.inc({ sink }, n),
+  };
+}
+
+/** The worker's audit trail: sinks and timers from config `audit`. */
+export function openAudit(cfg: AirlockConfig, store: Store, keys: KeyRing, registry: client.Registry, log: Logger): AuditLog {
+  const metrics = auditMetrics(registry);
+  const alog = { info: (o: object, m: string) => log.info(o, m), warn: (o: object, m: string) => log.warn(o, m), error: (o: object, m: string) => log.error(o, m) };
+  return new AuditLog({ store, keys, settings: cfg.audit, sinks: buildSinks(cfg.audit, metrics, alog), metrics, log: alog });
+}
+
+/** Keeps what the audit event of this request will say (after classification, with body DAG ids). */
+export function noteRequest(rs: RequestState, method: string, path: string, cls: Classification): void {
+  rs.audit = {
+    method,
+    path,
+    resource: cls.resource,
+    action: cls.action,
+    dagIds: cls.dagIds,
+    runId: cls.params.dag_run_id ?? cls.params.run_id,
+    mutating: !SAFE_METHODS.has(method),
+  };
+}
+
+/**
+ * Before forwarding: a mutating request is written durably (request.intent). If the store cannot write,
+ * this throws AIRLOCK_AUDIT_UNAVAILABLE (503) and the request is never forwarded.
+ */
+export async function auditBeforeForward(svc: GatewayServices, req: IncomingMessage, rs: RequestState): Promise<void> {
+  const facts = rs.audit;
+  if (!facts?.mutating) return;
+  const r = await svc.audit.recordDurable({ ...requestEvent(svc, req, rs, facts), type: 'request.intent' });
+  facts.intentSeq = r.seq;
+}
+
+/** When the response is done: the outcome of a forwarded mutation (durable, off the response path) or one batched event. */
+export function auditRequestDone(svc: GatewayServices, req: IncomingMessage, res: ServerResponse, rs: RequestState, ms: number): void {
+  if (rs.env === 'gateway') {
+    const path = (req.url ?? '').split('?')[0];
+    if (path === '/.airlock/callback' && res.statusCode >= 400) {
+      svc.audit.record({ type: 'login.failed', request_id: rs.id, decision: 'deny', reasons: rs.errorCode ? [rs.errorCode] : [], status: res.statusCode, ...clientOf(svc, req) });
+    }
+    return;
+  }
+  const facts = rs.audit;
+  const base: AuditEventInput = {
+    ...(facts ? requestEvent(svc, req, rs, facts) : { type: 'request', request_id: rs.id, env: rs.env, method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0]!, decision: rs.decision, reasons: reasonsOf(rs), ...actorOf(rs.identity), ...clientOf(svc, req) }),
+    status: res.statusCode,
+    ...(rs.upstreamStatus !== undefined ? { upstream_status: rs.upstreamStatus } : {}),
+    latency_ms: ms,
+  };
+  if (facts?.intentSeq !== undefined) {
+    const outcome: AuditEventInput = { ...base, type: 'request.outcome', detail: { intent_seq: facts.intentSeq, completed: res.writableFinished } };
+    svc.audit.recordDurable(outcome).catch((err: Error) => {
+      svc.log.error({ reqId: rs.id, err: { message: err.message } }, 'audit: outcome not written at once; queued for the next batch');
+      svc.audit.record(outcome);
+    });
+    return;
+  }
+  svc.audit.record({ ...base, type: 'request' });
+}
+
+/** A completed login (durable: a 503 rather than a session nobody can account for). */
+export async function auditLogin(svc: GatewayServices, req: IncomingMessage, rs: RequestState, identity: Identity, cookieId: string): Promise<void> {
+  await svc.audit.recordDurable({ type: 'login', request_id: rs.id, decision: 'allow', actor: actor(identity, sessionHandle(hashSessionId(cookieId))), detail: { roles: identity.roles.join(','), groups: identity.groups.join(',') }, ...clientOf(svc, req) });
+}
+
+export async function auditLogout(svc: GatewayServices, req: IncomingMessage, rs: RequestState, identity: Identity): Promise<void> {
+  await svc.audit.recordDurable({ type: 'logout', request_id: rs.id, actor: actor(identity, identity.sessionId), ...clientOf(svc, req) });
+}
+
+function requestEvent(svc: GatewayServices, req: IncomingMessage, rs: RequestState, f: AuditFacts): AuditEventInput {
+  return {
+    type: 'request',
+    request_id: rs.id,
+    env: rs.env,
+    method: f.method,
+    path: f.path,
+    resource: f.resource,
+    action: f.action,
+    dag_ids: f.dagIds,
+    ...(f.runId ? { run_id: f.runId } : {}),
+    decision: rs.decision,
+    reasons: reasonsOf(rs),
+    ...actorOf(rs.identity),
+    ...clientOf(svc, req),
+  };
+}
+
+function reasonsOf(rs: RequestState): string[] {
+  return rs.errorCode ? [...rs.reasons, rs.errorCode] : [...rs.reasons];
+}
+
+function actorOf(identity: Identity | undefined): { actor?: AuditActor } {
+  return identity ? { actor: actor(identity, identity.sessionId) } : {};
+}
+
+function actor(i: Identity, sessionId: string | undefined): AuditActor {
+  return {
+    kind: i.kind,
+    sub: i.sub,
+    username: i.username,
+    ...(i.email ? { email: i.email } : {}),
+    ...(sessionId ? { session_id: sessionId } : {}),
+    ...(i.tokenId ? { token_id: i.tokenId } : {}),
+    ...(i.mfa.credentialId ? { credential_id: i.mfa.credentialId } : {}),
+  };
+}
+
+function clientOf(svc: GatewayServices, req: IncomingMessage): { client_ip?: string; user_agent?: string } {
+  let ip: string | undefined;
+  try {
+    ip = clientAddress(svc.runtime().trusted, req).ip;
+  } catch {
+    // a trusted proxy sent an unparsable X-Forwarded-For (the request is refused for it): record the TCP peer
+    ip = req.socket.remoteAddress;
+  }
+  const ua = req.headers['user-agent'];
+  return { ...(ip ? { client_ip: ip } : {}), ...(ua ? { user_agent: ua } : {}) };
+}

@@ -1,0 +1,72 @@
+import type { IncomingMessage } from 'node:http';
+import type { Identity } from '../../../identity/index.ts';
+import type { SessionRecord } from '../../../session/index.ts';
+import { loggingSink, webauthnErrors, webauthnFor, webauthnRepos, type CeremonyDeps, type CeremonyPerson, type WebauthnEventSink } from '../../../webauthn/index.ts';
+import { authenticate } from '../../authenticate.ts';
+import type { GatewayServices } from '../../context.ts';
+import { CrossOrigin, NotAuthenticated } from '../../errors.ts';
+import { readLimitedBody } from '../../read-body.ts';
+import type { Runtime } from '../../runtime.ts';
+
+const sinks = new WeakMap<GatewayServices, WebauthnEventSink>();
+
+/** Where WebAuthn events go: the gateway log, with the audit trail's field names (`{ audit: {...} }`). */
+export function eventSink(svc: GatewayServices): WebauthnEventSink {
+  let s = sinks.get(svc);
+  if (!s) {
+    s = loggingSink(svc.log, svc.now);
+    sinks.set(svc, s);
+  }
+  return s;
+}
+
+export function ceremonyDeps(svc: GatewayServices, rt: Runtime): CeremonyDeps {
+  return { cfg: webauthnFor(rt.config), repos: webauthnRepos(svc.store), now: svc.now, events: eventSink(svc) };
+}
+
+export interface SignedIn {
+  readonly identity: Identity;
+  readonly record: SessionRecord;
+  /** The session cookie value (to update the session). */
+  readonly cookieId: string;
+}
+
+/** The session of a gateway request; API-style 401 with login_url when there is none. */
+export async function requireSession(req: IncomingMessage, rt: Runtime, svc: GatewayServices): Promise<SignedIn> {
+  const auth = await authenticate(req, rt, svc);
+  if (!auth) throw NotAuthenticated.create({ details: { login_url: `${rt.publicUrl}/.airlock/login` } });
+  return auth;
+}
+
+export function personOf(identity: Identity): CeremonyPerson {
+  return { sub: identity.sub, username: identity.username, displayName: identity.name ?? identity.username, sessionId: identity.sessionId };
+}
+
+const MAX_JSON = 64 * 1024;
+
+/**
+ * The JSON body of a state-changing WebAuthn call: same origin only (Origin must be public_url's, and
+ * Sec-Fetch-Site same-origin when sent), application/json, at most 64 KiB, an object.
+ */
+export async function readJsonBody(req: IncomingMessage, rt: Runtime): Promise<Record<string, unknown>> {
+  const origin = req.headers.origin;
+  const site = req.headers['sec-fetch-site'];
+  if (origin !== rt.publicOrigin || (site !== undefined && site !== 'same-origin')) {
+    req.resume();
+    throw CrossOrigin.create({ logMessage: `webauthn call from origin ${String(origin).slice(0, 100)}` });
+  }
+  const type = req.headers['content-type'] ?? '';
+  if (!/^application\/json(\s*;|$)/i.test(type)) {
+    req.resume();
+    throw webauthnErrors.RequestInvalid.create({ logMessage: 'content-type is not application/json' });
+  }
+  const raw = await readLimitedBody(req, MAX_JSON);
+  let v: unknown;
+  try {
+    v = JSON.parse(raw.toString('utf8'));
+  } catch (cause) {
+    throw webauthnErrors.RequestInvalid.create({ cause });
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw webauthnErrors.RequestInvalid.create({ logMessage: 'body is not a JSON object' });
+  return v as Record<string, unknown>;
+}

@@ -1,0 +1,37 @@
+import { defineError } from '../errors/index.ts';
+
+/** Refusals of WebAuthn ceremonies and key management. Each hostile input has its own code (docs/errors.md). */
+export const ResponseMalformed = defineError('AIRLOCK_WEBAUTHN_RESPONSE_MALFORMED', 400, 'The security key response could not be read.');
+export const ChallengeUnknown = defineError('AIRLOCK_WEBAUTHN_CHALLENGE_UNKNOWN', 400, 'This security key response does not answer a current challenge (it was used already or never issued). Try again.');
+export const ChallengeExpired = defineError('AIRLOCK_WEBAUTHN_CHALLENGE_EXPIRED', 400, 'The security key prompt expired. Try again.');
+export const ChallengeMismatch = defineError('AIRLOCK_WEBAUTHN_CHALLENGE_MISMATCH', 400, 'This security key response was issued for another session or purpose.');
+export const ClientDataType = defineError('AIRLOCK_WEBAUTHN_CLIENT_DATA_TYPE', 400, 'The security key response is of the wrong kind.');
+export const OriginMismatch = defineError('AIRLOCK_WEBAUTHN_ORIGIN_MISMATCH', 400, 'The security key response was made for another site.');
+export const RpIdMismatch = defineError('AIRLOCK_WEBAUTHN_RP_ID_MISMATCH', 400, 'The security key signed for another site.');
+export const UserPresenceMissing = defineError('AIRLOCK_WEBAUTHN_USER_PRESENCE_MISSING', 400, 'The security key did not confirm that you touched it.');
+export const UserVerificationMissing = defineError('AIRLOCK_WEBAUTHN_USER_VERIFICATION_MISSING', 400, 'This security key did not verify you (PIN or biometrics). Use a key that supports user verification.');
+export const BackupFlagsInvalid = defineError('AIRLOCK_WEBAUTHN_BACKUP_FLAGS_INVALID', 400, 'The security key reported inconsistent backup flags.');
+export const AlgorithmNotAllowed = defineError('AIRLOCK_WEBAUTHN_ALGORITHM_NOT_ALLOWED', 400, 'This security key uses a signature algorithm that is not allowed here.');
+export const AttestationRequired = defineError('AIRLOCK_WEBAUTHN_ATTESTATION_REQUIRED', 400, 'This site accepts only security keys that prove their model (attestation); this key did not.');
+export const AaguidNotAllowed = defineError('AIRLOCK_WEBAUTHN_AAGUID_NOT_ALLOWED', 403, 'This security key model is not on the allowed list.');
+export const AttestationInvalid = defineError('AIRLOCK_WEBAUTHN_ATTESTATION_INVALID', 400, 'The security key registration could not be verified.');
+export const AttachmentNotAllowed = defineError('AIRLOCK_WEBAUTHN_ATTACHMENT_NOT_ALLOWED', 403, 'This kind of authenticator (built-in or roaming) is not allowed here.');
+export const CredentialIdMismatch = defineError('AIRLOCK_WEBAUTHN_CREDENTIAL_ID_MISMATCH', 400, 'The security key response names two different credentials.');
+export const CredentialExists = defineError('AIRLOCK_WEBAUTHN_CREDENTIAL_EXISTS', 409, 'This security key is already registered.');
+export const CredentialUnknown = defineError('AIRLOCK_WEBAUTHN_CREDENTIAL_UNKNOWN', 401, 'This security key is not registered here.');
+export const CredentialDisabled = defineError('AIRLOCK_WEBAUTHN_CREDENTIAL_DISABLED', 401, 'This security key has been disabled. Use another key or ask an administrator.');
+export const CredentialOtherUser = defineError('AIRLOCK_WEBAUTHN_CREDENTIAL_OTHER_USER', 401, 'This security key belongs to another account.');
+export const UserHandleMismatch = defineError('AIRLOCK_WEBAUTHN_USER_HANDLE_MISMATCH', 401, 'The security key answered for another account.');
+export const SignatureInvalid = defineError('AIRLOCK_WEBAUTHN_SIGNATURE_INVALID', 401, 'The security key signature is not valid.');
+export const CounterRegression = defineError('AIRLOCK_WEBAUTHN_COUNTER_REGRESSION', 401, 'This security key may have been cloned; it was refused. Contact an administrator.');
+export const NoKeys = defineError('AIRLOCK_WEBAUTHN_NO_KEYS', 409, 'You have no security key registered yet.');
+export const TooManyKeys = defineError('AIRLOCK_WEBAUTHN_TOO_MANY_KEYS', 409, 'You have registered the maximum number of security keys. Remove one first.');
+export const KeyNotFound = defineError('AIRLOCK_WEBAUTHN_KEY_NOT_FOUND', 404, 'There is no such security key on your account.');
+export const LastRequiredKey = defineError('AIRLOCK_WEBAUTHN_LAST_REQUIRED_KEY', 409, 'This is your last security key and your role requires one. Add another key before removing it.');
+export const ManageVerificationRequired = defineError('AIRLOCK_WEBAUTHN_MANAGE_VERIFICATION_REQUIRED', 401, 'Confirm with another security key (or sign in again) before changing your keys.');
+export const KeyNameInvalid = defineError('AIRLOCK_WEBAUTHN_KEY_NAME_INVALID', 400, 'A key name is 1 to 64 characters without control characters.');
+export const VerificationRequired = defineError('AIRLOCK_WEBAUTHN_VERIFICATION_REQUIRED', 401, 'Confirm with your security key to continue.');
+export const PasswordlessDisabled = defineError('AIRLOCK_WEBAUTHN_PASSWORDLESS_DISABLED', 404, 'Sign-in with a security key alone is not enabled here.');
+export const PasswordlessLoginTooOld = defineError('AIRLOCK_WEBAUTHN_PASSWORDLESS_LOGIN_TOO_OLD', 401, 'Your last sign-in with your identity provider is too long ago. Sign in there once, then the key works again.');
+export const UserDisabled = defineError('AIRLOCK_WEBAUTHN_USER_DISABLED', 403, 'This account is disabled.');
+export const RequestInvalid = defineError('AIRLOCK_WEBAUTHN_REQUEST_INVALID', 400, 'The request is not JSON of the expected shape.');

@@ -1,0 +1,32 @@
+import type { Identity } from '../identity/index.ts';
+import type { CompiledWebauthn } from './compile.ts';
+
+/** Whether config requires this person to use a security key (by role or IdP group). Machines never. */
+export function mustUseKey(cfg: CompiledWebauthn, identity: Pick<Identity, 'kind' | 'roles' | 'groups'>): boolean {
+  if (identity.kind !== 'person') return false;
+  return identity.roles.some((r) => cfg.requiredRoles.has(r)) || identity.groups.some((g) => cfg.requiredGroups.has(g));
+}
+
+/** Whether the session's second factor counts: a WebAuthn assertion, or IdP MFA when that is accepted. */
+export function sessionVerified(cfg: CompiledWebauthn, identity: Pick<Identity, 'mfa'>): boolean {
+  if (identity.mfa.method === 'webauthn') return identity.mfa.at !== undefined;
+  if (identity.mfa.method === 'idp') return cfg.idpMfa.accept && identity.mfa.at !== undefined;
+  return false;
+}
+
+/**
+ * The enrolment / verification gate after authentication: 'verify' when this person must use a key and the
+ * session has no accepted second factor yet (they are sent to /.airlock/webauthn/verify), else undefined.
+ */
+export function gateFor(cfg: CompiledWebauthn, identity: Identity): 'verify' | undefined {
+  if (!mustUseKey(cfg, identity)) return undefined;
+  return sessionVerified(cfg, identity) ? undefined : 'verify';
+}
+
+/** Whether a second factor is fresh enough for key management (adding another key, removing one). */
+export function freshForManagement(cfg: CompiledWebauthn, identity: Identity, now: number, opts: { readonly excludeCredential?: string } = {}): boolean {
+  const m = identity.mfa;
+  if (m.method === 'webauthn' && m.at !== undefined && now - m.at <= cfg.manageWithin && m.credentialId !== opts.excludeCredential) return true;
+  if (m.method === 'idp' && cfg.idpMfa.accept && m.at !== undefined && now - m.at <= cfg.manageWithin) return true;
+  return identity.authTime !== undefined && now - identity.authTime <= cfg.manageWithin;
+}
