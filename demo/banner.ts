@@ -18,7 +18,7 @@ export function demoBanner(o: { gatewayUrl: string; issuer: string; users: reado
     '',
     '  Airlock demo is running',
     '',
-    `  Open ${o.gatewayUrl}/home      Airflow 2 (environment "prod")`,
+    `  Open ${o.gatewayUrl}/          Airflow 2 (environment "prod")`,
     `       ${o.gatewayUrl}/dev/      Airflow 3 (environment "dev")`,
     '',
     '  Log in as any of these users (dev IdP at ' + o.issuer + '):',

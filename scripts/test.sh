@@ -9,6 +9,9 @@ step() { echo; echo "=== $*"; }
 step "services"
 bash scripts/ensure-services.sh || fail=1
 
+step "chromium (browser tests)"
+bash scripts/ensure-chromium.sh || fail=1
+
 step "type check"
 npx tsc --noEmit -p tsconfig.json || fail=1
 

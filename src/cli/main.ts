@@ -5,6 +5,7 @@ import { registerPolicyCommands } from './commands/policy.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerAuditCommands } from './commands/audit.ts';
+import { registerKeysCommands } from './commands/keys.ts';
 
 export function buildProgram(): Command {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerPolicyCommands(program);
   registerDemo(program);
   registerAuditCommands(program);
+  registerKeysCommands(program);
   return program;
 }
 

@@ -28,6 +28,24 @@ export function createLogger(opts: { level?: string; destination?: NodeJS.Writab
       },
       formatters: { level: (label) => ({ level: label }) },
     },
-    opts.destination ?? pino.destination({ dest: 1, sync: false }),
+    opts.destination ?? defaultDestination(),
   );
+}
+
+/**
+ * stdout, written asynchronously in chunks of at least 4 KiB (one write per ~15 request lines instead of
+ * one per line: measurably cheaper on the hot path). Flushed at exit and at most 250 ms after a line.
+ */
+function defaultDestination() {
+  const dest = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  const timer = setInterval(() => dest.flush(), 250);
+  timer.unref();
+  process.once('exit', () => {
+    try {
+      dest.flushSync();
+    } catch {
+      // stdout already closed
+    }
+  });
+  return dest;
 }

@@ -35,3 +35,6 @@ export const PasswordlessDisabled = defineError('AIRLOCK_WEBAUTHN_PASSWORDLESS_D
 export const PasswordlessLoginTooOld = defineError('AIRLOCK_WEBAUTHN_PASSWORDLESS_LOGIN_TOO_OLD', 401, 'Your last sign-in with your identity provider is too long ago. Sign in there once, then the key works again.');
 export const UserDisabled = defineError('AIRLOCK_WEBAUTHN_USER_DISABLED', 403, 'This account is disabled.');
 export const RequestInvalid = defineError('AIRLOCK_WEBAUTHN_REQUEST_INVALID', 400, 'The request is not JSON of the expected shape.');
+/** Sent by the request pipeline when decide() says step_up (policy.step_up); the JSON carries step_up_url. */
+export const StepUpRequired = defineError('AIRLOCK_WEBAUTHN_STEP_UP_REQUIRED', 401, 'This action needs a fresh confirmation with your security key.');
+export const KeysDisabled = defineError('AIRLOCK_WEBAUTHN_KEYS_DISABLED', 403, 'Your security keys were disabled (a possible clone was detected). Ask an administrator to revoke them before you register a new one.');

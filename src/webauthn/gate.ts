@@ -23,10 +23,20 @@ export function gateFor(cfg: CompiledWebauthn, identity: Identity): 'verify' | u
   return sessionVerified(cfg, identity) ? undefined : 'verify';
 }
 
-/** Whether a second factor is fresh enough for key management (adding another key, removing one). */
-export function freshForManagement(cfg: CompiledWebauthn, identity: Identity, now: number, opts: { readonly excludeCredential?: string } = {}): boolean {
+/**
+ * Whether a second factor is fresh enough (within `manage_within`) for key management: a WebAuthn assertion
+ * (not with `excludeCredential`, the key being removed) or accepted IdP MFA; with `allowIdpLogin` also a
+ * fresh IdP login alone. Removing a key accepts a fresh IdP login; ADDING one does not (a password alone
+ * must never be enough to add a key to an account that has one).
+ */
+export function freshForManagement(
+  cfg: CompiledWebauthn,
+  identity: Identity,
+  now: number,
+  opts: { readonly excludeCredential?: string; readonly allowIdpLogin: boolean },
+): boolean {
   const m = identity.mfa;
   if (m.method === 'webauthn' && m.at !== undefined && now - m.at <= cfg.manageWithin && m.credentialId !== opts.excludeCredential) return true;
   if (m.method === 'idp' && cfg.idpMfa.accept && m.at !== undefined && now - m.at <= cfg.manageWithin) return true;
-  return identity.authTime !== undefined && now - identity.authTime <= cfg.manageWithin;
+  return opts.allowIdpLogin && identity.authTime !== undefined && now - identity.authTime <= cfg.manageWithin;
 }

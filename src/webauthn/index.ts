@@ -13,3 +13,4 @@ export { loggingSink, toAuditInput, type WebauthnEvent, type WebauthnEventKind, 
 export { webauthnRepos, type WebauthnRepos, type StoredCredential, type NewCredential, type CredentialRepo, type ChallengeRepo, type ChallengeRow, type ChallengePurpose, type UserHandleRepo } from './repo/index.ts';
 export { BROWSER_BUNDLE } from './browser-bundle.ts';
 export * as webauthnErrors from './errors.ts';
+export { listKeys, revokeKey, type KeyListing } from './admin.ts';

@@ -42,6 +42,7 @@ export const idpSchema = z
   })
   .superRefine((v, ctx) => {
     // Runs even when other idp fields have issues (so every problem is reported at once): check types first.
+    if (v === null || typeof v !== 'object') return;
     if (Array.isArray(v.scopes) && !v.scopes.includes('openid')) ctx.addIssue({ code: 'custom', path: ['scopes'], message: 'must include "openid"' });
     const method = (AUTH_METHODS as readonly unknown[]).includes(v.token_endpoint_auth_method) ? v.token_endpoint_auth_method : undefined;
     if (method === undefined) {

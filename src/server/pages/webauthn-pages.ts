@@ -10,7 +10,7 @@ label{display:block;margin:.75rem 0 .25rem;font-weight:600}input[type=text]{font
 button.secondary,a.secondary{background:transparent;color:var(--accent);border:1px solid var(--accent)}
 button.danger{background:var(--bad)}
 table{width:100%;border-collapse:collapse;margin:.75rem 0;font-size:.92rem}th,td{text-align:left;padding:.45rem .35rem;border-bottom:1px solid #8883;vertical-align:top}
-th{color:var(--muted);font-weight:600}.tag{display:inline-block;font-size:.75rem;padding:0 .4rem;border-radius:6px;background:#8882;color:var(--muted)}
+th{color:var(--muted);font-weight:600}.tag{display:inline-block;white-space:nowrap;font-size:.75rem;padding:0 .4rem;border-radius:6px;background:#8882;color:var(--muted)}
 td.act{white-space:nowrap;text-align:right}button.small{padding:.3rem .65rem;font-size:.85rem}
 .key-icon{color:var(--accent);display:block;margin-bottom:.5rem}
 </style>`;

@@ -33,6 +33,9 @@ export function openPostgres(url: Secret, max: number, logger?: StoreLogger): Ba
   // An idle client's connection dropping emits 'error' on the pool; unhandled it would kill the process.
   // The next query then fails as AIRLOCK_STORE_UNAVAILABLE.
   pool.on('error', (err) => logger?.warn({ err: { message: err.message, code: (err as { code?: unknown }).code } }, 'store: idle PostgreSQL connection failed'));
+  // a client that is IN USE when its connection dies emits 'error' on itself; without a listener that kills the process.
+  // The failing query rejects on its own (and becomes AIRLOCK_STORE_UNAVAILABLE), so logging is enough here.
+  pool.on('connect', (client) => client.on('error', (err) => logger?.warn({ err: { message: err.message, code: (err as { code?: unknown }).code } }, 'store: PostgreSQL connection failed')));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     kind: 'postgres',

@@ -23,10 +23,21 @@ export interface ChallengeRepo {
 
 const PURPOSES: ReadonlySet<string> = new Set(['register', 'login', 'step_up', 'manage', 'passwordless']);
 
+/** Expired rows are kept this long (so a late answer is told "expired", not "unknown"), then swept. */
+export const EXPIRED_KEPT_MS = 10 * 60_000;
+const SWEEP_EVERY = 100;
+
 export function challengeRepo(db: Kysely<Database>): ChallengeRepo {
+  let inserts = 0;
+  const deleteExpired = (before: number) =>
+    guarded('webauthn.challenges.deleteExpired', async () => {
+      const r = await db.deleteFrom('webauthn_challenges').where('expires_at', '<', before).executeTakeFirst();
+      return Number(r.numDeletedRows);
+    });
   return {
     insert: (row) =>
       guarded('webauthn.challenges.insert', async () => {
+        if (++inserts % SWEEP_EVERY === 0) void deleteExpired(row.createdAt - EXPIRED_KEPT_MS).catch(() => undefined);
         await db
           .insertInto('webauthn_challenges')
           .values({ challenge: row.challenge, purpose: row.purpose, binding: row.binding, sub: row.sub, created_at: row.createdAt, expires_at: row.expiresAt })
@@ -45,10 +56,6 @@ export function challengeRepo(db: Kysely<Database>): ChallengeRepo {
           expiresAt: Number(row.expires_at),
         };
       }),
-    deleteExpired: (before) =>
-      guarded('webauthn.challenges.deleteExpired', async () => {
-        const r = await db.deleteFrom('webauthn_challenges').where('expires_at', '<', before).executeTakeFirst();
-        return Number(r.numDeletedRows);
-      }),
+    deleteExpired,
   };
 }

@@ -62,11 +62,13 @@ describe('enrolment gate', () => {
   test('key management needs a fresh factor that is not the key being removed (or a fresh IdP login)', () => {
     const m = compile({ manage_within: '5m' });
     const viaA = person({ mfa: { method: 'webauthn', at: NOW - 60_000, credentialId: 'A' } });
-    assert.equal(freshForManagement(m, viaA, NOW), true);
-    assert.equal(freshForManagement(m, viaA, NOW, { excludeCredential: 'A' }), false);
-    assert.equal(freshForManagement(m, viaA, NOW, { excludeCredential: 'B' }), true);
-    assert.equal(freshForManagement(m, viaA, NOW + 10 * 60_000), false);
-    assert.equal(freshForManagement(m, person({ authTime: NOW - 1000 }), NOW, { excludeCredential: 'A' }), true);
+    assert.equal(freshForManagement(m, viaA, NOW, { allowIdpLogin: false }), true);
+    assert.equal(freshForManagement(m, viaA, NOW, { excludeCredential: 'A', allowIdpLogin: false }), false);
+    assert.equal(freshForManagement(m, viaA, NOW, { excludeCredential: 'B', allowIdpLogin: false }), true);
+    assert.equal(freshForManagement(m, viaA, NOW + 10 * 60_000, { allowIdpLogin: true }), false);
+    const freshLogin = person({ authTime: NOW - 1000 });
+    assert.equal(freshForManagement(m, freshLogin, NOW, { excludeCredential: 'A', allowIdpLogin: true }), true, 'removing: a fresh IdP login counts');
+    assert.equal(freshForManagement(m, freshLogin, NOW, { allowIdpLogin: false }), false, 'adding: a password login alone never counts');
   });
 });
 

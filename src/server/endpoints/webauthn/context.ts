@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Identity } from '../../../identity/index.ts';
 import type { SessionRecord } from '../../../session/index.ts';
-import { loggingSink, webauthnErrors, webauthnFor, webauthnRepos, type CeremonyDeps, type CeremonyPerson, type WebauthnEventSink } from '../../../webauthn/index.ts';
+import { loggingSink, toAuditInput, webauthnErrors, webauthnFor, webauthnRepos, type CeremonyDeps, type CeremonyPerson, type WebauthnEventKind, type WebauthnEventSink } from '../../../webauthn/index.ts';
 import { authenticate } from '../../authenticate.ts';
 import type { GatewayServices } from '../../context.ts';
 import { CrossOrigin, NotAuthenticated } from '../../errors.ts';
@@ -10,11 +10,26 @@ import type { Runtime } from '../../runtime.ts';
 
 const sinks = new WeakMap<GatewayServices, WebauthnEventSink>();
 
-/** Where WebAuthn events go: the gateway log, with the audit trail's field names (`{ audit: {...} }`). */
+/** Changes to a person's keys are written durably; uses and failures go in the next batch. */
+const DURABLE: ReadonlySet<WebauthnEventKind> = new Set(['enrolled', 'renamed', 'removed', 'revoked', 'disabled', 'clone_suspected']);
+
+/**
+ * Where WebAuthn events go: the audit trail (type "webauthn") and the gateway log with the same field
+ * names (`{ audit: {...} }`).
+ */
 export function eventSink(svc: GatewayServices): WebauthnEventSink {
   let s = sinks.get(svc);
   if (!s) {
-    s = loggingSink(svc.log, svc.now);
+    const log = loggingSink(svc.log, svc.now);
+    s = (e) => {
+      log(e);
+      const input = toAuditInput(e, svc.now());
+      if (!DURABLE.has(e.kind)) return svc.audit.record(input);
+      svc.audit.recordDurable(input).catch((err: unknown) => {
+        svc.log.error({ err, audit: input }, 'webauthn: durable audit write failed; buffered instead');
+        svc.audit.record(input);
+      });
+    };
     sinks.set(svc, s);
   }
   return s;

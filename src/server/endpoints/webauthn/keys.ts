@@ -36,7 +36,7 @@ export async function removeKey(req: IncomingMessage, res: ServerResponse, svc: 
   if (!target) throw webauthnErrors.KeyNotFound.create();
   const othersActive = mine.filter((c) => c.id !== id && c.disabledAt === null);
   if (othersActive.length === 0 && mustUseKey(d.cfg, s.identity)) throw webauthnErrors.LastRequiredKey.create();
-  if (!freshForManagement(d.cfg, s.identity, svc.now(), { excludeCredential: id })) {
+  if (!freshForManagement(d.cfg, s.identity, svc.now(), { excludeCredential: id, allowIdpLogin: true })) {
     throw webauthnErrors.ManageVerificationRequired.create({ details: { verify_with: othersActive.length > 0 ? 'another_key' : 'idp_login', exclude: id } });
   }
   if (!(await d.repos.credentials.remove(id, s.identity.sub))) throw webauthnErrors.KeyNotFound.create();

@@ -9,8 +9,11 @@ import { ceremonyDeps, personOf, readJsonBody, requireSession, type SignedIn } f
 /** Adding a key to an account that has one needs a fresh second factor (else a stolen session could add its own). */
 async function checkMayAdd(svc: GatewayServices, rt: Runtime, s: SignedIn): Promise<void> {
   const d = ceremonyDeps(svc, rt);
-  const active = (await d.repos.credentials.listBySub(s.identity.sub)).filter((c) => c.disabledAt === null);
-  if (active.length > 0 && !freshForManagement(d.cfg, s.identity, svc.now())) {
+  const all = await d.repos.credentials.listBySub(s.identity.sub);
+  const active = all.filter((c) => c.disabledAt === null);
+  // Only disabled keys left (clone suspected): no self-service re-enrolment, an administrator revokes them first.
+  if (active.length === 0 && all.length > 0) throw webauthnErrors.KeysDisabled.create();
+  if (active.length > 0 && !freshForManagement(d.cfg, s.identity, svc.now(), { allowIdpLogin: false })) {
     throw webauthnErrors.ManageVerificationRequired.create({ details: { verify_with: 'any_key' } });
   }
 }
