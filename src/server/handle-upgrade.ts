@@ -8,6 +8,7 @@ import { authenticate } from './authenticate.ts';
 import type { GatewayServices } from './context.ts';
 import { Forbidden, Internal, NotAuthenticated } from './errors.ts';
 import { forwardHeaders } from './forward-headers.ts';
+import { gateFor, webauthnErrors, webauthnFor } from '../webauthn/index.ts';
 
 /** WebSocket upgrades: authenticated and decided exactly like plain requests, then tunnelled after a real 101. */
 export async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, svc: GatewayServices): Promise<void> {
@@ -27,6 +28,8 @@ export async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: 
     const cls = classify(rt.policy, sel.env.airflow, envTarget);
     const auth = await authenticate(req, rt, svc);
     if (!auth) throw NotAuthenticated.create();
+    // a person who must use a security key and has not verified this session gets no tunnel either
+    if (gateFor(webauthnFor(rt.config), auth.identity)) throw webauthnErrors.VerificationRequired.create();
     const d = decide(rt.policy, auth.identity, sel.name, cls, { now: svc.now() });
     decision = d.effect;
     if (d.effect !== 'allow') throw Forbidden.create({ details: { reasons: d.reasons.map((r) => r.code) } });

@@ -237,5 +237,13 @@ describe('security keys in a real browser', () => {
     await p.shot('13-clone-refused');
     const keys = await p.page.request.get(`${stack.gatewayUrl}/.airlock/webauthn/keys`);
     assert.match(await keys.text(), /disabled: counter regression/);
+    // With only disabled keys left, self-service re-enrolment is refused until an administrator revokes them.
+    await p.useAuthenticator();
+    await p.page.goto(`${stack.gatewayUrl}/.airlock/webauthn/verify?rd=%2Fhome`);
+    await p.page.evaluate('document.body.removeAttribute("data-wa-result")');
+    await p.page.click('#wa-go');
+    const again = await waResult(p.page);
+    assert.equal(again.code, 'AIRLOCK_WEBAUTHN_KEYS_DISABLED');
+    await p.shot('14-keys-disabled');
   });
 });

@@ -29,6 +29,22 @@ describe('webauthn endpoints over HTTP', () => {
   });
   after(() => stack.close());
 
+  test('a WebSocket upgrade is gated like any request until the session is verified', async () => {
+    const { cookie } = await login('alice');
+    const { request } = await import('node:http');
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(`${stack.gatewayUrl}/api/v1/dags`, {
+        headers: { cookie, connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' },
+      });
+      req.on('upgrade', () => reject(new Error('tunnel opened for an unverified session')));
+      req.on('response', (res) => (res.resume(), resolve(res.statusCode ?? 0)));
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(status, 401);
+    assert.equal(stack.prod.received.filter((r) => r.headers.some((h) => /^websocket$/i.test(h))).length, 0, 'the upstream never saw the upgrade');
+  });
+
   test('state-changing calls are same-origin JSON only', async () => {
     const { cookie } = await login('alice');
     const cross = await json(await call(cookie, 'register/options', {}, { origin: 'http://evil.example' }));
