@@ -2,6 +2,7 @@ import type { AuditLog } from '../audit/index.ts';
 import type { ConfigHolder } from '../config/index.ts';
 import type { Identity, LoginStateStore } from '../identity/index.ts';
 import type { KeyRing } from '../keys/index.ts';
+import type { DagMetadataSnapshot } from '../policy/index.ts';
 import type { AssertionCache } from '../proxy/index.ts';
 import type { SessionManager } from '../session/index.ts';
 import type { Store } from '../store/index.ts';
@@ -26,6 +27,8 @@ export interface GatewayServices {
   readonly metricsText: () => Promise<string>;
   runtime(): Runtime;
   assertions(): AssertionCache;
+  /** The environment's DAG metadata (tags, owners) when policy.dag_metadata configures a source. */
+  dagMetadata(env: string): DagMetadataSnapshot | undefined;
 }
 
 /** One request in flight. */

@@ -68,7 +68,7 @@ async function pipeline(req: IncomingMessage, res: ServerResponse, svc: GatewayS
   }
   noteRequest(rs, method, target.path, cls);
   if (identity) {
-    const decision = decide(rt.policy, identity, sel.name, cls, { now: svc.now() });
+    const decision = decide(rt.policy, identity, sel.name, cls, { now: svc.now(), dagMetadata: svc.dagMetadata(sel.name) });
     rs.decision = decision.effect;
     rs.reasons = decision.reasons.map((r) => r.code);
     if (decision.effect !== 'allow') return refuse(req, res, rt, rs, identity, decision);

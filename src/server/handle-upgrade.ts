@@ -30,7 +30,7 @@ export async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: 
     if (!auth) throw NotAuthenticated.create();
     // a person who must use a security key and has not verified this session gets no tunnel either
     if (gateFor(webauthnFor(rt.config), auth.identity)) throw webauthnErrors.VerificationRequired.create();
-    const d = decide(rt.policy, auth.identity, sel.name, cls, { now: svc.now() });
+    const d = decide(rt.policy, auth.identity, sel.name, cls, { now: svc.now(), dagMetadata: svc.dagMetadata(sel.name) });
     decision = d.effect;
     if (d.effect !== 'allow') throw Forbidden.create({ details: { reasons: d.reasons.map((r) => r.code) } });
     const headers = await forwardHeaders(req, rt, svc, sel.name, auth.identity);

@@ -14,6 +14,7 @@ import { loginStateStore } from './login-states.ts';
 import { GatewayMetrics } from './metrics.ts';
 import { buildRuntime, type Runtime } from './runtime.ts';
 import { signingKeyStorage } from './signing-key-storage.ts';
+import { DagMetadataSources } from './dag-metadata.ts';
 
 export interface WorkerOptions {
   readonly configPath: string;
@@ -57,6 +58,9 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   });
   const runtime = (): Runtime => holder.current.built.get('runtime') as Runtime;
   previous = runtime();
+  const dagMetadata = new DagMetadataSources();
+  dagMetadata.apply(holder.current.config, log);
+  holder.onChange((next) => dagMetadata.apply(next.config, log));
   holder.onChange((next, prev) => {
     const old = prev.built.get('runtime') as Runtime;
     previous = next.built.get('runtime') as Runtime;
@@ -77,6 +81,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     audit,
     now: Date.now,
     metricsText: opts.metricsText ?? (() => metrics.registry.metrics()),
+    dagMetadata: (env) => dagMetadata.snapshot(env),
     runtime,
     assertions() {
       const rt = runtime();
@@ -147,6 +152,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
           server.closeIdleConnections();
           setTimeout(() => server.closeAllConnections(), 5_000).unref();
         });
+        dagMetadata.stop();
         sessions.close();
         await bus.close();
         await runtime().upstreams.close();
