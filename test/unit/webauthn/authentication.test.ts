@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { isAirlockError } from '../../../src/errors/index.ts';
 import { finishAuthentication, finishRegistration, startAuthentication, startRegistration, webauthnErrors as E, type CeremonyDeps, type CeremonyPerson } from '../../../src/webauthn/index.ts';
 import { CraftedAuthenticator, newKey } from './crafted.ts';
-import { alice, ALICE_SESSION, BOB_SESSION, bob, harness, ORIGIN, RP_ID, type Harness } from './setup.ts';
+import { alice, ALICE_SESSION, BOB_SESSION, bob, harness, ORIGIN, RP_ID, type Harness, refusedWith } from './setup.ts';
 
 let h: Harness;
 before(async () => {
@@ -12,13 +11,6 @@ before(async () => {
 after(() => h.close());
 beforeEach(() => h.reset());
 
-async function refusedWith(p: Promise<unknown>, code: string): Promise<void> {
-  await assert.rejects(p, (err: unknown) => {
-    assert.ok(isAirlockError(err), `expected an AirlockError, got ${String(err)}`);
-    assert.equal(err.code, code);
-    return true;
-  });
-}
 
 async function enrolled(d: CeremonyDeps, person: CeremonyPerson = alice, binding = ALICE_SESSION, opts: ConstructorParameters<typeof CraftedAuthenticator>[2] = {}, flags = {}) {
   const key = new CraftedAuthenticator(RP_ID, ORIGIN, opts);

@@ -1,7 +1,9 @@
+import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { webauthnSchema } from '../../../src/config/schema/webauthn.ts';
+import { isAirlockError } from '../../../src/errors/index.ts';
 import { openStore, type Store } from '../../../src/store/index.ts';
 import { compileWebauthn, webauthnRepos, type CeremonyDeps, type CeremonyPerson, type WebauthnEvent } from '../../../src/webauthn/index.ts';
 
@@ -49,3 +51,12 @@ export const alice: CeremonyPerson = { sub: 'sub-alice', username: 'alice', sess
 export const bob: CeremonyPerson = { sub: 'sub-bob', username: 'bob', sessionId: 'sess-bob' };
 export const ALICE_SESSION = 'binding-alice-session-hash';
 export const BOB_SESSION = 'binding-bob-session-hash';
+
+/** Asserts that `p` rejects with the Airlock error `code`. */
+export async function refusedWith(p: Promise<unknown>, code: string): Promise<void> {
+  await assert.rejects(p, (err: unknown) => {
+    assert.ok(isAirlockError(err), `expected an AirlockError, got ${String(err)}`);
+    assert.equal(err.code, code);
+    return true;
+  });
+}
