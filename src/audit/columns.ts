@@ -1,20 +1,8 @@
+import type { AuditEventsTable } from '../store/index.ts';
 import type { AuditEvent } from './event.ts';
 
 /** The query columns of audit_events, derived from the event (verify checks that the stored copies agree). */
-export interface EventColumns {
-  id: string;
-  time: number;
-  type: string;
-  request_id: string | null;
-  sub: string | null;
-  username: string | null;
-  env: string | null;
-  action: string | null;
-  resource: string | null;
-  decision: string | null;
-  dags: string | null;
-  status: number | null;
-}
+export type EventColumns = Omit<AuditEventsTable, 'seq' | 'body' | 'prev_hash' | 'hash'>;
 
 export function columnsOf(e: AuditEvent): EventColumns {
   return {

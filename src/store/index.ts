@@ -12,3 +12,4 @@ export { StoreUnavailable, StoreSchemaNewer, StoreCorruptRow, guarded } from './
 export type { SessionsTable } from './tables/sessions.ts';
 export type { UsersTable } from './tables/users.ts';
 export type { SigningKeysTable } from './tables/signing-keys.ts';
+export type { AuditEventsTable } from './tables/audit.ts';
