@@ -90,6 +90,7 @@ try {
       roles: { 'airflow-admins': 'Admin', analysts: 'Viewer' },
       environments: { prod: { host: 'localhost', upstream, airflow: 2 } },
       store: 'sqlite:./airlock.db',
+      ...(process.env.BENCH_AUDIT_BATCH ? { audit: { batch_size: Number(process.env.BENCH_AUDIT_BATCH) } } : {}),
     }),
   );
   const profileArgs = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [];

@@ -28,7 +28,7 @@ const publicUrl = `http://localhost:${gwPort}`;
 const idp = await createDevIdp({ clients: [{ client_id: 'prof', client_secret: 'prof-secret-0123456789', redirect_uris: [`${publicUrl}/.airlock/callback`] }] });
 await writeFile(join(dir, 'secret'), 'prof-secret-0123456789');
 await writeFile(join(dir, 'airlock.yaml'), stringify({
-  listen: `127.0.0.1:${gwPort}`, public_url: publicUrl, workers: 1, log: { level: 'info' },
+  listen: `127.0.0.1:${gwPort}`, public_url: publicUrl, workers: 1, log: { level: process.env.BENCH_LOG_LEVEL ?? 'info' },
   idp: { issuer: idp.issuer, client_id: 'prof', client_secret: '${file:./secret}', allow_insecure_http: true },
   roles: { analysts: 'Viewer' },
   environments: { prod: { host: 'localhost', upstream: `http://127.0.0.1:${up}`, airflow: 2 } },
@@ -45,11 +45,13 @@ try {
   await session.post('Profiler.enable');
   await session.post('Profiler.setSamplingInterval', { interval: 100 });
   await session.post('Profiler.start');
+  const c0 = process.cpuUsage();
   const r = await runWrk(`${publicUrl}/api/v1/dags`, { connections, seconds, headers });
+  const c1 = process.cpuUsage(c0);
   const { profile } = await session.post('Profiler.stop');
   await mkdir(join(root, 'bench/results'), { recursive: true });
   await writeFile(join(root, 'bench/results/hot-path.cpuprofile'), JSON.stringify(profile));
-  console.log(`rps ${r.rps.toFixed(0)} p50 ${r.p50ms}ms p99 ${r.p99ms}ms`);
+  console.log(`rps ${r.rps.toFixed(0)} p50 ${r.p50ms}ms p99 ${r.p99ms}ms, CPU µs/request ${((c1.user + c1.system) / (r.rps * seconds)).toFixed(1)}`);
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { uuidV7 } from './uuid-v7.ts';
 
 /** The version of the event schema (docs/audit.md). Bumped on any incompatible change; verify reads every version it knows. */
 export const AUDIT_SCHEMA_VERSION = 1;
@@ -85,14 +85,31 @@ const MAX_LIST = 100;
  * bounded length and stripped of control characters, so a hostile header cannot bloat or break the trail.
  */
 export function buildEvent(input: AuditEventInput, now: number): AuditEvent {
-  if (!input || !(AUDIT_EVENT_TYPES as readonly string[]).includes(input.type)) throw new TypeError(`audit: unknown event type ${String(input?.type)}`);
-  const out: Record<string, unknown> = { v: AUDIT_SCHEMA_VERSION, id: randomUUID(), time: input.time ?? now, type: input.type };
-  for (const [k, v] of Object.entries(input)) {
-    if (v === undefined || k === 'time' || k === 'type') continue;
-    out[k] = clean(k, v);
+  if (!input || !EVENT_TYPES.has(input.type)) throw new TypeError(`audit: unknown event type ${String(input?.type)}`);
+  const filled: Record<string, unknown> = { v: AUDIT_SCHEMA_VERSION, id: uuidV7(Math.trunc(now)), time: input.time ?? now, type: input.type };
+  // members are added in sorted key order, so canonicalJson() can take its fast path (JSON.stringify)
+  const out: Record<string, unknown> = {};
+  for (const k of SORTED_FIELDS) {
+    if (k in filled) {
+      out[k] = filled[k];
+      continue;
+    }
+    const v = (input as Record<string, unknown>)[k];
+    if (v !== undefined) out[k] = clean(k, v);
+  }
+  for (const k in input) {
+    // a member outside the schema is kept (canonicalJson sorts it in)
+    const v = (input as Record<string, unknown>)[k];
+    if (v !== undefined && !FIELD_SET.has(k)) out[k] = clean(k, v);
   }
   return out as unknown as AuditEvent;
 }
+
+/** Every member of schema v1, in canonical (sorted) order. */
+const SORTED_FIELDS = ['v', 'id', 'time', 'type', 'request_id', 'actor', 'env', 'method', 'path', 'resource', 'action', 'dag_ids', 'run_id', 'decision', 'reasons', 'status', 'upstream_status', 'latency_ms', 'client_ip', 'user_agent', 'detail'].sort();
+const FIELD_SET: ReadonlySet<string> = new Set(SORTED_FIELDS);
+
+const EVENT_TYPES: ReadonlySet<string> = new Set(AUDIT_EVENT_TYPES);
 
 function clean(key: string, v: unknown): unknown {
   if (typeof v === 'string') return bounded(v, LIMITS[key] ?? DEFAULT_LIMIT);
@@ -100,10 +117,16 @@ function clean(key: string, v: unknown): unknown {
     if (!Number.isFinite(v)) throw new TypeError(`audit: ${key} must be a finite number`);
     return key === 'latency_ms' ? Math.round(v * 1000) / 1000 : v;
   }
-  if (Array.isArray(v)) return v.slice(0, MAX_LIST).map((x) => bounded(String(x), DEFAULT_LIMIT));
+  if (Array.isArray(v)) {
+    const n = Math.min(v.length, MAX_LIST);
+    const list: string[] = new Array(n);
+    for (let i = 0; i < n; i++) list[i] = bounded(String(v[i]), DEFAULT_LIMIT);
+    return list;
+  }
   if (v !== null && typeof v === 'object') {
     const o: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) {
+    for (const k of Object.keys(v).sort()) {
+      const x = (v as Record<string, unknown>)[k];
       if (x === undefined) continue;
       if (x !== null && typeof x === 'object') throw new TypeError(`audit: ${key}.${k} must be a flat value`);
       o[k] = typeof x === 'string' ? bounded(x, DEFAULT_LIMIT) : x;
@@ -114,9 +137,11 @@ function clean(key: string, v: unknown): unknown {
 }
 
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+// eslint-disable-next-line no-control-regex
+const CONTROL_ALL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 
 function bounded(s: string, max: number): string {
-  const t = s.replace(CONTROL, '\uFFFD');
+  const t = CONTROL.test(s) ? s.replace(CONTROL_ALL, '\uFFFD') : s;
   return t.length > max ? `${t.slice(0, max)}…` : t;
 }

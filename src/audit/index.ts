@@ -20,3 +20,4 @@ export { fileSink, type FileSinkOptions } from './sinks/file-sink.ts';
 export { webhookSink, type WebhookSinkOptions } from './sinks/webhook-sink.ts';
 export { buildSinks } from './sinks/build-sinks.ts';
 export { AuditUnavailable, AuditImportInvalid, AuditBadFilter } from './errors.ts';
+export { uuidV7 } from './uuid-v7.ts';

@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Dispatcher } from 'undici';
+import { isAirlockError } from '../errors/index.ts';
 import { ClientAborted, BadUpstreamResponse } from './errors.ts';
 import { filterResponseHeaders } from './response-headers.ts';
 import { upstreamError } from './upstream-errors.ts';
@@ -34,27 +36,16 @@ function requestHasBody(req: IncomingMessage): boolean {
 }
 
 /**
- * Forwards one request to the upstream pool and streams the response back (backpressure through
- * stream.pipeline). Before any response byte: throws AIRLOCK_PROXY_UPSTREAM_UNAVAILABLE (502),
- * _UPSTREAM_TIMEOUT (504), _BAD_UPSTREAM_RESPONSE (502) or _CLIENT_ABORTED (499, the client left).
- * After the headers were sent a failure destroys the client socket and resolves with complete: false.
+ * Forwards one request to the upstream pool and streams the response back. Before any response byte:
+ * throws AIRLOCK_PROXY_UPSTREAM_UNAVAILABLE (502), _UPSTREAM_TIMEOUT (504), _BAD_UPSTREAM_RESPONSE (502)
+ * or _CLIENT_ABORTED (499, the client left). After the headers were sent a failure destroys the client
+ * socket and resolves with complete: false. A client that leaves aborts the upstream request.
  */
-export async function forwardRequest(req: IncomingMessage, res: ServerResponse, opts: ForwardOptions): Promise<ForwardResult> {
+export function forwardRequest(req: IncomingMessage, res: ServerResponse, opts: ForwardOptions): Promise<ForwardResult> {
   const { upstream, target } = opts;
-  if (typeof target !== 'string' || !target.startsWith('/') || /[\s\x00-\x1f\x7f]/.test(target)) {
+  if (typeof target !== 'string' || target.charCodeAt(0) !== 0x2f || UNSAFE_TARGET.test(target)) {
     throw new TypeError('target must be an origin-form path starting with "/" without whitespace or controls');
   }
-  const local = new AbortController();
-  let clientGone = false;
-  const onClose = () => {
-    if (!res.writableFinished) {
-      clientGone = true;
-      local.abort(ClientAborted.create());
-    }
-  };
-  res.once('close', onClose);
-  const signal = opts.signal ? AbortSignal.any([local.signal, opts.signal]) : local.signal;
-
   let headers: ForwardHeaders = opts.headers;
   let body: Buffer | IncomingMessage | null = null;
   if (opts.body !== undefined) {
@@ -64,59 +55,126 @@ export async function forwardRequest(req: IncomingMessage, res: ServerResponse, 
   } else if (requestHasBody(req)) {
     body = req;
   }
-
-  const started = performance.now();
-  let upstreamRes;
-  try {
-    upstreamRes = await upstream.pool.request({ method: req.method ?? 'GET', path: target, headers, body, signal });
-  } catch (err) {
-    res.off('close', onClose);
-    if (clientGone) throw ClientAborted.create({ cause: err });
-    throw upstreamError(err, upstream.name);
-  }
-  const upstreamMs = performance.now() - started;
-  const status = upstreamRes.statusCode;
-  try {
-    res.writeHead(status, filterResponseHeaders(upstreamRes.headers));
-  } catch (err) {
-    res.off('close', onClose);
-    upstreamRes.body.destroy();
-    throw BadUpstreamResponse.create({ cause: err, logMessage: `environment "${upstream.name}": response headers cannot be relayed` });
-  }
-  try {
-    await relay(upstreamRes.body, res);
-    return { status, upstreamMs, complete: true };
-  } catch (err) {
-    res.destroy();
-    upstreamRes.body.destroy();
-    return { status, upstreamMs, complete: false, error: err };
-  } finally {
-    res.off('close', onClose);
-  }
+  return new Promise((resolve, reject) => {
+    const handler = new ForwardHandler(res, upstream.name, resolve, reject);
+    if (opts.signal) {
+      if (opts.signal.aborted) return handler.clientLeft();
+      opts.signal.addEventListener('abort', () => handler.clientLeft(), { once: true });
+    }
+    upstream.pool.dispatch({ origin: upstream.origin, method: req.method ?? 'GET', path: target, headers, body }, handler);
+  });
 }
 
+// eslint-disable-next-line no-control-regex
+const UNSAFE_TARGET = /[\s\x00-\x1f\x7f]/;
+
 /**
- * Streams the upstream body to the client with backpressure (Readable.pipe). Cheaper than
- * stream.pipeline on the hot path: pipeline builds and aborts an AbortController (and a DOMException)
- * for every request. Resolves when the response is finished; rejects when either side breaks off.
+ * undici's dispatch() handler for one forwarded request: response headers are written to the client as
+ * they arrive and body chunks are written straight to the client socket (pausing the upstream while the
+ * client is slow). Lighter than request() + Readable.pipe on the hot path: no body stream object, no
+ * abort signal; the controller's abort() serves when the client leaves.
  */
-function relay(body: Readable, res: ServerResponse): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const cleanup = () => {
-      body.off('error', onError);
-      res.off('finish', onFinish);
-      res.off('close', onClose);
-    };
-    const onError = (err: unknown) => (cleanup(), reject(err));
-    const onFinish = () => (cleanup(), resolve());
-    const onClose = () => {
-      if (res.writableFinished) return onFinish();
-      cleanup();
-      reject(new Error('client connection closed before the response was sent'));
-    };
-    body.once('error', onError);
-    res.once('finish', onFinish);
-    res.once('close', onClose);
-    body.pipe(res);
-  });
+class ForwardHandler implements Dispatcher.DispatchHandler {
+  readonly #res: ServerResponse;
+  readonly #env: string;
+  readonly #resolve: (r: ForwardResult) => void;
+  readonly #reject: (err: unknown) => void;
+  readonly #started = performance.now();
+  #controller: Dispatcher.DispatchController | undefined;
+  #upstreamMs = 0;
+  #status = 0;
+  #settled = false;
+  #gone = false;
+  /** The upstream's response is complete (only the client side may still be flushing). */
+  #ended = false;
+  #onClose = (): void => this.#closed();
+  #onDrain: (() => void) | undefined;
+
+  constructor(res: ServerResponse, env: string, resolve: (r: ForwardResult) => void, reject: (err: unknown) => void) {
+    this.#res = res;
+    this.#env = env;
+    this.#resolve = resolve;
+    this.#reject = reject;
+    res.once('close', this.#onClose);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    if (this.#gone) controller.abort(ClientAborted.create());
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+    if (statusCode < 200) return; // 1xx informational: not relayed (Node answers 100-continue itself)
+    this.#upstreamMs = performance.now() - this.#started;
+    this.#status = statusCode;
+    try {
+      this.#res.writeHead(statusCode, filterResponseHeaders(headers));
+    } catch (err) {
+      const e = BadUpstreamResponse.create({ cause: err, logMessage: `environment "${this.#env}": response headers cannot be relayed` });
+      this.#fail(e);
+      controller.abort(e);
+    }
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#settled) return;
+    if (!this.#res.write(chunk)) {
+      controller.pause();
+      this.#onDrain ??= () => controller.resume();
+      this.#res.once('drain', this.#onDrain);
+    }
+  }
+
+  onResponseEnd(): void {
+    this.#ended = true;
+    if (!this.#settled) this.#res.end();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | undefined, err: Error): void {
+    if (this.#settled) return;
+    if (!this.#res.headersSent) {
+      this.#fail(this.#gone ? ClientAborted.create({ cause: err }) : isAirlockError(err) ? err : upstreamError(err, this.#env));
+      return;
+    }
+    // the response broke off after its headers: the client must not take a cut body for a whole one
+    this.#settle();
+    this.#res.destroy();
+    this.#resolve({ status: this.#status, upstreamMs: this.#upstreamMs, complete: false, error: err });
+  }
+
+  /** The caller's signal fired (or the client connection closed) before the response finished. */
+  clientLeft(): void {
+    if (this.#gone) return;
+    this.#gone = true;
+    const c = this.#controller;
+    if (c && !c.aborted && !this.#ended) c.abort(ClientAborted.create());
+    else if (!c && !this.#res.headersSent) this.#fail(ClientAborted.create());
+  }
+
+  #closed(): void {
+    if (this.#res.writableFinished) {
+      if (!this.#settled) {
+        this.#settle();
+        this.#resolve({ status: this.#status, upstreamMs: this.#upstreamMs, complete: true });
+      }
+      return;
+    }
+    this.clientLeft();
+    if (!this.#settled && this.#res.headersSent) {
+      this.#settle();
+      this.#resolve({ status: this.#status, upstreamMs: this.#upstreamMs, complete: false, error: new Error('client connection closed before the response was sent') });
+    }
+  }
+
+  #fail(err: unknown): void {
+    if (this.#settled) return;
+    this.#settle();
+    this.#reject(err);
+  }
+
+  #settle(): void {
+    this.#settled = true;
+    this.#res.off('close', this.#onClose);
+    if (this.#onDrain) this.#res.off('drain', this.#onDrain);
+  }
 }

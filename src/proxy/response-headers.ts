@@ -7,17 +7,23 @@ import { HOP_BY_HOP_RESPONSE } from './header-names.ts';
  * kept as sent) passes unchanged.
  */
 export function filterResponseHeaders(headers: Readonly<Record<string, string | string[] | undefined>>): OutgoingHttpHeaders {
-  const named = new Set<string>();
   const conn = headers['connection'];
-  for (const v of conn === undefined ? [] : Array.isArray(conn) ? conn : [conn]) {
-    for (const t of v.split(',')) if (t.trim() !== '') named.add(t.trim().toLowerCase());
-  }
+  const named = conn === undefined ? undefined : connectionNamed(conn);
   const out: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
+    const value = headers[name];
     if (value === undefined) continue;
     const n = name.toLowerCase();
-    if (HOP_BY_HOP_RESPONSE.has(n) || named.has(n)) continue;
+    if (HOP_BY_HOP_RESPONSE.has(n) || named?.has(n)) continue;
     out[n] = value;
   }
   return out;
+}
+
+function connectionNamed(conn: string | string[]): Set<string> {
+  const named = new Set<string>();
+  for (const v of Array.isArray(conn) ? conn : [conn]) {
+    for (const t of v.split(',')) if (t.trim() !== '') named.add(t.trim().toLowerCase());
+  }
+  return named;
 }

@@ -27,6 +27,8 @@ export type ForwardHeaders = Record<string, string | string[]>;
 const compiledHeaderNames = new WeakMap<readonly string[], ReadonlySet<string>>();
 const compiledCookieNames = new WeakMap<readonly string[], ReadonlySet<string>>();
 const EMPTY: ReadonlySet<string> = new Set();
+/** Added header names already checked, to their lower-case form (the gateway adds a handful of fixed names). */
+const ADDED_NAMES = new Map<string, string>();
 
 function compileNames(list: readonly string[] | undefined, canonical: boolean): ReadonlySet<string> {
   if (list === undefined) return EMPTY;
@@ -40,11 +42,21 @@ function compileNames(list: readonly string[] | undefined, canonical: boolean): 
   return set;
 }
 
+/**
+ * Adds a header value (a repeated header becomes an array). `out` is a plain object (fast in V8, unlike a
+ * null-prototype one): names never contain "_" here, so only Object.prototype's methods (constructor,
+ * toString, ...) can be inherited, and those are functions, never a string or an array we made.
+ */
 function append(out: ForwardHeaders, name: string, value: string): void {
   const prev = out[name];
-  if (prev === undefined) out[name] = value;
-  else if (Array.isArray(prev)) prev.push(value);
-  else out[name] = [prev, value];
+  if (typeof prev === 'string') out[name] = [prev, value];
+  else if (Array.isArray(prev) && Object.hasOwn(out, name)) prev.push(value);
+  else out[name] = value;
+}
+
+function isAdded(added: readonly (readonly [string, string])[], lowerName: string): boolean {
+  for (let i = 0; i < added.length; i++) if (added[i]![0] === lowerName) return true;
+  return false;
 }
 
 /**
@@ -62,37 +74,46 @@ export function sanitizeRequestHeaders(rawHeaders: readonly string[], opts: Sani
   const extra = compileNames(opts.gatewayHeaders, true);
   const otherCookies = compileNames(opts.gatewayCookieNames, false);
   const added: [string, string][] = [];
-  for (const [name, value] of Object.entries(opts.add ?? {})) {
-    if (!isToken(name) || name.includes('_')) throw new TypeError(`added header name "${name}" must be a token without "_"`);
-    if (typeof value !== 'string') throw new TypeError(`added header "${name}" must have a string value`);
-    added.push([name.toLowerCase(), encodeHeaderValue(value)]);
+  const add = opts.add;
+  if (add !== undefined) {
+    for (const name in add) {
+      const value = add[name];
+      let lower = ADDED_NAMES.get(name);
+      if (lower === undefined) {
+        if (!isToken(name) || name.includes('_')) throw new TypeError(`added header name "${name}" must be a token without "_"`);
+        lower = name.toLowerCase();
+        if (ADDED_NAMES.size < 1000) ADDED_NAMES.set(name, lower);
+      }
+      if (typeof value !== 'string') throw new TypeError(`added header "${name}" must have a string value`);
+      added.push([lower, encodeHeaderValue(value)]);
+    }
   }
-  const addedNames = new Set(added.map(([n]) => n));
 
   // Pass 1: what Connection asks to drop. Naming a protected header is an attack (hop-by-hop abuse).
-  const connectionNamed = new Set<string>();
+  let connectionNamed: Set<string> | undefined;
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    if (rawHeaders[i]!.toLowerCase() !== 'connection') continue;
+    const rawName = rawHeaders[i]!;
+    if (rawName.length !== 10 || rawName.toLowerCase() !== 'connection') continue;
     for (const item of rawHeaders[i + 1]!.split(',')) {
       const token = item.trim();
       if (token === '') continue;
       if (!isToken(token)) throw BadHeader.create({ logMessage: 'Connection header is not a token list' });
       const canonical = canonicalHeaderName(token);
-      if (isProtected(canonical, extra) || addedNames.has(canonical)) {
+      if (isProtected(canonical, extra) || isAdded(added, canonical)) {
         throw BadHeader.create({ logMessage: `Connection header names protected header ${canonical}` });
       }
-      connectionNamed.add(canonical);
+      (connectionNamed ??= new Set()).add(canonical);
     }
   }
 
   // Pass 2: keep what may pass.
-  const out: ForwardHeaders = Object.create(null) as ForwardHeaders;
+  const out: ForwardHeaders = {};
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const rawName = rawHeaders[i]!;
     if (rawName.includes('_')) continue;
     const name = rawName.toLowerCase();
-    if (HOP_BY_HOP_REQUEST.has(name) || connectionNamed.has(name)) continue;
-    if (isGatewaySet(name, extra) || addedNames.has(name)) continue;
+    if (HOP_BY_HOP_REQUEST.has(name) || connectionNamed?.has(name)) continue;
+    if (isGatewaySet(name, extra) || isAdded(added, name)) continue;
     if (name === 'authorization' && opts.stripAuthorization) continue;
     let value = rawHeaders[i + 1]!;
     if (name === 'cookie') {

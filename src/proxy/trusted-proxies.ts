@@ -73,15 +73,15 @@ function defaultPort(proto: 'http' | 'https'): number {
  * Throws AIRLOCK_PROXY_BAD_FORWARDED when a trusted proxy sends a value that does not parse.
  */
 export function clientAddress(t: TrustedProxies, req: IncomingMessage): ClientAddress {
-  const peerText = req.socket.remoteAddress;
-  const peer = peerText === undefined ? undefined : parseIp(peerText);
+  const peerInfo = peerOf(t, req.socket);
+  const peer = peerInfo.peer;
   const socketProto: 'http' | 'https' = (req.socket as TLSSocket).encrypted ? 'https' : 'http';
-  const hostHeader = rawValues(req.rawHeaders, 'host')[0] ?? '';
+  const hostHeader = firstHost(req.rawHeaders);
   if (!peer) {
     // A destroyed socket has no address; nothing to trust.
-    return { ip: peerText ?? '', proto: socketProto, host: hostHeader, port: portOf(hostHeader, socketProto) };
+    return { ip: peerInfo.text, proto: socketProto, host: hostHeader, port: portOf(hostHeader, socketProto) };
   }
-  if (!isTrustedIp(t, peer)) {
+  if (!peerInfo.trusted) {
     return { ip: peer.text, proto: socketProto, host: hostHeader, port: portOf(hostHeader, socketProto) };
   }
   let ip = peer;
@@ -110,6 +110,42 @@ export function clientAddress(t: TrustedProxies, req: IncomingMessage): ClientAd
 }
 
 function portOf(host: string, proto: 'http' | 'https'): number {
-  const parsed = parseHostHeader(host);
-  return parsed?.port ?? defaultPort(proto);
+  let port = hostPorts.get(host);
+  if (port === undefined) {
+    port = parseHostHeader(host)?.port ?? 0;
+    if (hostPorts.size >= 1024) hostPorts.clear(); // bounded: Host values are chosen by clients
+    hostPorts.set(host, port);
+  }
+  return port === 0 ? defaultPort(proto) : port;
+}
+
+/** Host header -> its explicit port (0: none or unparsable). */
+const hostPorts = new Map<string, number>();
+
+function firstHost(raw: readonly string[]): string {
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const n = raw[i]!;
+    if (n.length === 4 && n.toLowerCase() === 'host') return raw[i + 1]!;
+  }
+  return '';
+}
+
+interface PeerInfo {
+  readonly trustedProxies: TrustedProxies;
+  readonly text: string;
+  readonly peer: ParsedIp | undefined;
+  readonly trusted: boolean;
+}
+
+/** The TCP peer of a socket never changes: parse it and check it against the trusted CIDRs once per socket and snapshot. */
+const peers = new WeakMap<object, PeerInfo>();
+
+function peerOf(t: TrustedProxies, socket: IncomingMessage['socket']): PeerInfo {
+  const text = socket.remoteAddress;
+  let info = peers.get(socket);
+  if (info !== undefined && info.trustedProxies === t && info.text === (text ?? '')) return info;
+  const peer = text === undefined ? undefined : parseIp(text);
+  info = { trustedProxies: t, text: text ?? '', peer, trusted: peer !== undefined && isTrustedIp(t, peer) };
+  if (text !== undefined) peers.set(socket, info);
+  return info;
 }

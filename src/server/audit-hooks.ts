@@ -83,26 +83,25 @@ export function auditRequestDone(svc: GatewayServices, req: IncomingMessage, res
   if (rs.env === 'gateway') {
     const path = (req.url ?? '').split('?')[0];
     if (path === '/.airlock/callback' && res.statusCode >= 400) {
-      svc.audit.record({ type: 'login.failed', request_id: rs.id, decision: 'deny', reasons: rs.errorCode ? [rs.errorCode] : [], status: res.statusCode, ...clientOf(svc, req) });
+      svc.audit.record({ type: 'login.failed', request_id: rs.id, decision: 'deny', reasons: rs.errorCode ? [rs.errorCode] : [], status: res.statusCode, ...clientOf(svc, req, rs) });
     }
     return;
   }
   const facts = rs.audit;
-  const base: AuditEventInput = {
-    ...(facts ? requestEvent(svc, req, rs, facts) : { type: 'request', request_id: rs.id, env: rs.env, method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0]!, decision: rs.decision, reasons: reasonsOf(rs), ...actorOf(rs.identity), ...clientOf(svc, req) }),
-    status: res.statusCode,
-    ...(rs.upstreamStatus !== undefined ? { upstream_status: rs.upstreamStatus } : {}),
-    latency_ms: ms,
-  };
+  const event = facts ? requestEvent(svc, req, rs, facts) : unclassifiedEvent(svc, req, rs);
+  event.status = res.statusCode;
+  if (rs.upstreamStatus !== undefined) event.upstream_status = rs.upstreamStatus;
+  event.latency_ms = ms;
   if (facts?.intentSeq !== undefined) {
-    const outcome: AuditEventInput = { ...base, type: 'request.outcome', detail: { intent_seq: facts.intentSeq, completed: res.writableFinished } };
-    svc.audit.recordDurable(outcome).catch((err: Error) => {
+    event.type = 'request.outcome';
+    event.detail = { intent_seq: facts.intentSeq, completed: res.writableFinished };
+    svc.audit.recordDurable(event).catch((err: Error) => {
       svc.log.error({ reqId: rs.id, err: { message: err.message } }, 'audit: outcome not written at once; queued for the next batch');
-      svc.audit.record(outcome);
+      svc.audit.record(event);
     });
     return;
   }
-  svc.audit.record({ ...base, type: 'request' });
+  svc.audit.record(event);
 }
 
 /** A completed login (durable: a 503 rather than a session nobody can account for). */
@@ -114,8 +113,11 @@ export async function auditLogout(svc: GatewayServices, req: IncomingMessage, rs
   await svc.audit.recordDurable({ type: 'logout', request_id: rs.id, actor: actor(identity, identity.sessionId), ...clientOf(svc, req) });
 }
 
-function requestEvent(svc: GatewayServices, req: IncomingMessage, rs: RequestState, f: AuditFacts): AuditEventInput {
-  return {
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** One object literal per event (this runs for every request): no spreads, the actor cached per identity. */
+function requestEvent(svc: GatewayServices, req: IncomingMessage, rs: RequestState, f: AuditFacts): Mutable<AuditEventInput> {
+  const e: Mutable<AuditEventInput> = {
     type: 'request',
     request_id: rs.id,
     env: rs.env,
@@ -124,20 +126,41 @@ function requestEvent(svc: GatewayServices, req: IncomingMessage, rs: RequestSta
     resource: f.resource,
     action: f.action,
     dag_ids: f.dagIds,
-    ...(f.runId ? { run_id: f.runId } : {}),
     decision: rs.decision,
     reasons: reasonsOf(rs),
-    ...actorOf(rs.identity),
-    ...clientOf(svc, req),
   };
+  if (f.runId) e.run_id = f.runId;
+  return withActorAndClient(svc, req, rs, e);
 }
 
-function reasonsOf(rs: RequestState): string[] {
-  return rs.errorCode ? [...rs.reasons, rs.errorCode] : [...rs.reasons];
+/** A request refused before it was classified (bad framing, unknown host, ...). */
+function unclassifiedEvent(svc: GatewayServices, req: IncomingMessage, rs: RequestState): Mutable<AuditEventInput> {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const e: Mutable<AuditEventInput> = { type: 'request', request_id: rs.id, env: rs.env, method: req.method ?? 'GET', path: q < 0 ? url : url.slice(0, q), decision: rs.decision, reasons: reasonsOf(rs) };
+  return withActorAndClient(svc, req, rs, e);
 }
 
-function actorOf(identity: Identity | undefined): { actor?: AuditActor } {
-  return identity ? { actor: actor(identity, identity.sessionId) } : {};
+function withActorAndClient(svc: GatewayServices, req: IncomingMessage, rs: RequestState, e: Mutable<AuditEventInput>): Mutable<AuditEventInput> {
+  if (rs.identity) e.actor = cachedActor(rs.identity);
+  const ip = clientIp(svc, req, rs);
+  if (ip) e.client_ip = ip;
+  const ua = req.headers['user-agent'];
+  if (ua) e.user_agent = ua;
+  return e;
+}
+
+function reasonsOf(rs: RequestState): readonly string[] {
+  return rs.errorCode ? [...rs.reasons, rs.errorCode] : rs.reasons;
+}
+
+// the identity object is the same for every request of a session (until its roles or record change)
+const actors = new WeakMap<Identity, AuditActor>();
+
+function cachedActor(i: Identity): AuditActor {
+  let a = actors.get(i);
+  if (a === undefined) actors.set(i, (a = actor(i, i.sessionId)));
+  return a;
 }
 
 function actor(i: Identity, sessionId: string | undefined): AuditActor {
@@ -152,14 +175,19 @@ function actor(i: Identity, sessionId: string | undefined): AuditActor {
   };
 }
 
-function clientOf(svc: GatewayServices, req: IncomingMessage): { client_ip?: string; user_agent?: string } {
-  let ip: string | undefined;
+/** The client address: the one the request was forwarded with when known, else worked out now. */
+function clientIp(svc: GatewayServices, req: IncomingMessage, rs?: RequestState): string | undefined {
+  if (rs?.clientIp !== undefined) return rs.clientIp;
   try {
-    ip = clientAddress(svc.runtime().trusted, req).ip;
+    return clientAddress(svc.runtime().trusted, req).ip;
   } catch {
     // a trusted proxy sent an unparsable X-Forwarded-For (the request is refused for it): record the TCP peer
-    ip = req.socket.remoteAddress;
+    return req.socket.remoteAddress;
   }
+}
+
+function clientOf(svc: GatewayServices, req: IncomingMessage, rs?: RequestState): { client_ip?: string; user_agent?: string } {
+  const ip = clientIp(svc, req, rs);
   const ua = req.headers['user-agent'];
   return { ...(ip ? { client_ip: ip } : {}), ...(ua ? { user_agent: ua } : {}) };
 }

@@ -45,4 +45,6 @@ export interface RequestState {
   /** The error code the request was refused with, if any (audit reasons). */
   errorCode?: string;
   api: boolean;
+  /** The client address the request was forwarded with (set by forwardHeaders). */
+  clientIp?: string;
 }

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { randomUUID } from 'node:crypto';
+import { uuidV7 } from '../audit/index.ts';
 import { AirlockError, isAirlockError } from '../errors/index.ts';
 import type { Identity } from '../identity/index.ts';
 import { canonicalizeTarget, classify, decide, readBodyDagIds, type Decision } from '../policy/index.ts';
@@ -14,11 +14,12 @@ import { forwardHeaders } from './forward-headers.ts';
 import { forbiddenPage } from './pages/forbidden-page.ts';
 import { readLimitedBody } from './read-body.ts';
 import { redirect, sendError, sendHtml, sendJson } from './respond.ts';
+import { accessLog } from './logger.ts';
 import type { Runtime } from './runtime.ts';
 
 /** The whole life of one HTTP request: canonicalize, select env, authenticate, decide, forward. */
 export async function handleRequest(req: IncomingMessage, res: ServerResponse, svc: GatewayServices): Promise<void> {
-  const rs: RequestState = { id: randomUUID(), started: performance.now(), env: '-', decision: '-', reasons: [], identity: undefined, upstreamStatus: undefined, api: false };
+  const rs: RequestState = { id: uuidV7(), started: performance.now(), env: '-', decision: '-', reasons: [], identity: undefined, upstreamStatus: undefined, api: false };
   res.setHeader('x-request-id', rs.id);
   const rt = svc.runtime();
   try {
@@ -44,7 +45,7 @@ async function pipeline(req: IncomingMessage, res: ServerResponse, svc: GatewayS
   const target = canonicalizeTarget(method, rawUrl);
   const sel = selectEnvironment(rt.envs, req.headers.host, target.path);
   rs.env = sel.name;
-  rs.api = isApiRequest(method, sel.pathWithinEnv, req.headers);
+  if (sel.pathWithinEnv !== rawUrl) rs.api = isApiRequest(method, sel.pathWithinEnv, req.headers);
   const envTarget = sel.pathWithinEnv === target.path ? target : canonicalizeTarget(method, sel.pathWithinEnv + queryOf(target.forwardTarget));
   let cls = classify(rt.policy, sel.env.airflow, envTarget);
 
@@ -76,11 +77,12 @@ async function pipeline(req: IncomingMessage, res: ServerResponse, svc: GatewayS
     rs.decision = 'allow_listed';
   }
 
-  await auditBeforeForward(svc, req, rs); // mutating: durable first; failure -> 503, nothing forwarded
-  const headers = await forwardHeaders(req, rt, svc, sel.name, identity);
+  if (rs.audit?.mutating) await auditBeforeForward(svc, req, rs); // durable first; failure -> 503, nothing forwarded
+  const fh = forwardHeaders(req, rt, svc, sel.name, identity, rs);
+  const headers = fh instanceof Promise ? await fh : fh;
   const result = await forwardRequest(req, res, { upstream: rt.upstreams.get(sel.name), target: target.forwardTarget, headers, ...(body ? { body } : {}) });
   rs.upstreamStatus = result.status;
-  svc.metrics.upstreamLatency.observe({ env: sel.name }, result.upstreamMs / 1000);
+  svc.metrics.observeUpstream(sel.name, result.upstreamMs / 1000);
 }
 
 function refuse(req: IncomingMessage, res: ServerResponse, rt: Runtime, rs: RequestState, identity: Identity, d: Decision): void {
@@ -124,27 +126,29 @@ function respondWithError(req: IncomingMessage, res: ServerResponse, svc: Gatewa
 }
 
 function finish(req: IncomingMessage, res: ServerResponse, svc: GatewayServices, rs: RequestState): void {
-  const done = () => {
-    const ms = performance.now() - rs.started;
-    svc.metrics.requests.inc({ env: rs.env, decision: rs.decision, status: String(res.statusCode) });
-    auditRequestDone(svc, req, res, rs, ms);
-    if (svc.log.isLevelEnabled('info')) {
-      svc.log.info({
-        reqId: rs.id,
-        method: req.method,
-        path: (req.url ?? '').split('?')[0],
-        env: rs.env,
-        user: rs.identity?.username,
-        decision: rs.decision,
-        reasons: rs.reasons.length ? rs.reasons : undefined,
-        status: res.statusCode,
-        upstreamStatus: rs.upstreamStatus,
-        ms: Math.round(ms * 100) / 100,
-      }, 'request');
-    }
-  };
-  if (res.writableFinished) done();
-  else res.once('close', done);
+  if (res.writableFinished) done(req, res, svc, rs);
+  else res.once('close', () => done(req, res, svc, rs));
+}
+
+/** The response is over: metrics, audit, access log. */
+function done(req: IncomingMessage, res: ServerResponse, svc: GatewayServices, rs: RequestState): void {
+  const ms = performance.now() - rs.started;
+  svc.metrics.countRequest(rs.env, rs.decision, res.statusCode);
+  auditRequestDone(svc, req, res, rs, ms);
+  const url = req.url ?? '';
+  const q = url.indexOf('?');
+  accessLog(svc.log, {
+    reqId: rs.id,
+    method: req.method ?? 'GET',
+    path: q < 0 ? url : url.slice(0, q),
+    env: rs.env,
+    user: rs.identity?.username,
+    decision: rs.decision,
+    reasons: rs.reasons,
+    status: res.statusCode,
+    upstreamStatus: rs.upstreamStatus,
+    ms: Math.round(ms * 100) / 100,
+  });
 }
 
 function queryOf(target: string): string {

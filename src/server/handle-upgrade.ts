@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { randomUUID } from 'node:crypto';
+import { uuidV7 } from '../audit/index.ts';
 import { isAirlockError } from '../errors/index.ts';
 import { canonicalizeTarget, classify, decide } from '../policy/index.ts';
 import { checkFraming, selectEnvironment, tunnelWebSocket, writeRawErrorResponse } from '../proxy/index.ts';
@@ -12,7 +12,7 @@ import { gateFor, webauthnErrors, webauthnFor } from '../webauthn/index.ts';
 
 /** WebSocket upgrades: authenticated and decided exactly like plain requests, then tunnelled after a real 101. */
 export async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, svc: GatewayServices): Promise<void> {
-  const id = randomUUID();
+  const id = uuidV7();
   const rt = svc.runtime();
   let env = '-';
   let decision = '-';

@@ -8,10 +8,12 @@ export type { Logger };
  * (No wildcard paths: they make every log line walk the object.)
  */
 export function createLogger(opts: { level?: string; destination?: NodeJS.WritableStream; base?: Record<string, unknown> } = {}): Logger {
-  return pino(
+  const base = { pid: process.pid, ...(opts.base ?? {}) };
+  const destination = opts.destination ?? defaultDestination();
+  const logger = pino(
     {
       level: opts.level ?? 'info',
-      base: { pid: process.pid, ...(opts.base ?? {}) },
+      base,
       // epoch ms: cheapest on the hot path; every log shipper understands it
       timestamp: pino.stdTimeFunctions.epochTime,
       redact: {
@@ -28,8 +30,51 @@ export function createLogger(opts: { level?: string; destination?: NodeJS.Writab
       },
       formatters: { level: (label) => ({ level: label }) },
     },
-    opts.destination ?? defaultDestination(),
+    destination,
   );
+  const bindings = JSON.stringify(base);
+  direct.set(logger, { destination, bindings: bindings === '{}' ? '' : `,${bindings.slice(1, -1)}` });
+  return logger;
+}
+
+/** Loggers made by createLogger: their destination and their base fields, pre-serialized. */
+const direct = new WeakMap<Logger, { readonly destination: { write(line: string): unknown }; readonly bindings: string }>();
+
+/** One access-log line (msg "request"). Absent optional fields are left out. */
+export interface AccessLine {
+  readonly reqId: string;
+  readonly method: string;
+  readonly path: string;
+  readonly env: string;
+  readonly user: string | undefined;
+  readonly decision: string;
+  readonly reasons: readonly string[];
+  readonly status: number;
+  readonly upstreamStatus: number | undefined;
+  readonly ms: number;
+}
+
+/**
+ * The per-request access log. For a logger made by createLogger the line is built by hand and written to
+ * its destination: the same JSON `logger.info(fields, 'request')` writes (same keys, same order), at a
+ * fraction of pino's generic serializer's cost (this runs for every request). Any other logger (e.g. a
+ * child with extra bindings) gets an ordinary logger.info call.
+ */
+export function accessLog(logger: Logger, l: AccessLine): void {
+  if (!logger.isLevelEnabled('info')) return;
+  const d = direct.get(logger);
+  if (d === undefined) {
+    logger.info({ reqId: l.reqId, method: l.method, path: l.path, env: l.env, user: l.user, decision: l.decision, reasons: l.reasons.length ? l.reasons : undefined, status: l.status, upstreamStatus: l.upstreamStatus, ms: l.ms }, 'request');
+    return;
+  }
+  let line = `{"level":"info","time":${Date.now()}${d.bindings},"reqId":${JSON.stringify(l.reqId)},"method":${JSON.stringify(l.method)},"path":${JSON.stringify(l.path)},"env":${JSON.stringify(l.env)}`;
+  if (l.user !== undefined) line += `,"user":${JSON.stringify(l.user)}`;
+  line += `,"decision":${JSON.stringify(l.decision)}`;
+  if (l.reasons.length > 0) line += `,"reasons":${JSON.stringify(l.reasons)}`;
+  line += `,"status":${l.status}`;
+  if (l.upstreamStatus !== undefined) line += `,"upstreamStatus":${l.upstreamStatus}`;
+  line += `,"ms":${l.ms},"msg":"request"}\n`;
+  d.destination.write(line);
 }
 
 /**

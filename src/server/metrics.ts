@@ -36,7 +36,31 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly #requestChildren = new Map<string, client.Counter.Internal>();
+  readonly #latencyChildren = new Map<string, client.Histogram.Internal<'env'>>();
+
   constructor() {
     client.collectDefaultMetrics({ register: this.registry, prefix: 'airlock_process_' });
+  }
+
+  /** One handled request (labelled children are looked up once per label set, not per request). */
+  countRequest(env: string, decision: string, status: number): void {
+    const key = `${env}\u0000${decision}\u0000${status}`;
+    let c = this.#requestChildren.get(key);
+    if (c === undefined) {
+      c = this.requests.labels({ env, decision, status: String(status) });
+      if (this.#requestChildren.size < 10_000) this.#requestChildren.set(key, c);
+    }
+    c.inc();
+  }
+
+  /** Time until an upstream answered with headers, in seconds. */
+  observeUpstream(env: string, seconds: number): void {
+    let h = this.#latencyChildren.get(env);
+    if (h === undefined) {
+      h = this.upstreamLatency.labels({ env });
+      if (this.#latencyChildren.size < 1_000) this.#latencyChildren.set(env, h);
+    }
+    h.observe(seconds);
   }
 }

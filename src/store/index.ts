@@ -5,6 +5,7 @@ export type { SessionRepo } from './repos/session-repo.ts';
 export type { SessionRow, NewSessionRow, StoredIdentity } from './repos/session-types.ts';
 export type { UserRepo, UserRow, UserLogin } from './repos/user-repo.ts';
 export type { LoginStateRepo, LoginStateRow } from './repos/login-state-repo.ts';
+export type { AuditChainRepo, ChainEnd, LinkRows } from './repos/audit-chain-repo.ts';
 export type { SigningKeyRepo, SigningKeyRow, Jwk } from './repos/signing-key-repo.ts';
 export type { Migration } from './migrations/index.ts';
 export { migrations } from './migrations/index.ts';

@@ -12,6 +12,7 @@ import { sessionRepo, type SessionRepo } from './repos/session-repo.ts';
 import { signingKeyRepo, type SigningKeyRepo } from './repos/signing-key-repo.ts';
 import { userRepo, type UserRepo } from './repos/user-repo.ts';
 import { loginStateRepo, type LoginStateRepo } from './repos/login-state-repo.ts';
+import type { AuditChainRepo } from './repos/audit-chain-repo.ts';
 
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
@@ -21,6 +22,8 @@ export interface Store {
   readonly users: UserRepo;
   readonly signingKeys: SigningKeyRepo;
   readonly loginStates: LoginStateRepo;
+  /** Appends to the audit hash chain (src/audit owns what the rows mean). */
+  readonly auditChain: AuditChainRepo;
   /** Resolves when the database answers; throws AIRLOCK_STORE_UNAVAILABLE otherwise. */
   ping(): Promise<void>;
   /** Closes the pool / file. Safe to call twice. */
@@ -65,6 +68,7 @@ function storeOn(backend: Backend): Store {
     users: userRepo(db),
     signingKeys: signingKeyRepo(db),
     loginStates: loginStateRepo(db),
+    auditChain: backend.auditChain,
     ping: () =>
       guarded('ping', async () => {
         await sql`select 1`.execute(db);

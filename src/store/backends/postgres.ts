@@ -4,6 +4,7 @@ import type { Secret } from '../../config/index.ts';
 import type { Database } from '../database.ts';
 import type { StoreLogger } from '../logger.ts';
 import type { Backend } from './backend.ts';
+import { postgresAuditChainRepo } from '../repos/audit-chain-repo.ts';
 
 const INT8_OID = 20;
 /** How long acquiring a pooled connection may take before the store counts as unavailable (ms). */
@@ -40,6 +41,7 @@ export function openPostgres(url: Secret, max: number, logger?: StoreLogger): Ba
   return {
     kind: 'postgres',
     db,
+    auditChain: postgresAuditChainRepo(db),
     async beginMigration(conn) {
       await sql`begin`.execute(conn);
       // One lock per schema, so test runs in separate schemas don't wait for each other.

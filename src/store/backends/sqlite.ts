@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from '../database.ts';
 import { StoreUnavailable } from '../errors.ts';
 import type { Backend } from './backend.ts';
+import { sqliteAuditChainRepo } from '../repos/audit-chain-repo.ts';
 
 /** How long a statement waits for another process's write lock before failing (ms). */
 export const SQLITE_BUSY_TIMEOUT_MS = 5_000;
@@ -30,6 +31,7 @@ export function openSqlite(path: string): Backend {
   return {
     kind: 'sqlite',
     db,
+    auditChain: sqliteAuditChainRepo(db, raw, SQLITE_BUSY_TIMEOUT_MS),
     // better-sqlite3 is synchronous: a busy wait would block this process's event loop (and, for two
     // openers in one process, deadlock). So the lock is polled without busy_timeout, sleeping between tries.
     async beginMigration() {

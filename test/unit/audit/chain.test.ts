@@ -16,6 +16,36 @@ describe('canonicalJson', () => {
       { numRuns: 200 },
     );
   });
+  test('the JSON.stringify fast path (keys already sorted) gives exactly the sorted-key encoding', () => {
+    const reference = (v: unknown): string => {
+      if (Array.isArray(v)) return `[${v.map((x) => (x === undefined ? 'null' : reference(x))).join(',')}]`;
+      if (v !== null && typeof v === 'object') {
+        const o = v as Record<string, unknown>;
+        const keys = Object.keys(o).filter((k) => o[k] !== undefined).sort();
+        return `{${keys.map((k) => `${JSON.stringify(k)}:${reference(o[k])}`).join(',')}}`;
+      }
+      return JSON.stringify(v);
+    };
+    fc.assert(
+      fc.property(fc.jsonValue(), (v) => {
+        const sortedCopy = JSON.parse(reference(v)); // insertion order = sorted order: the fast path
+        assert.equal(canonicalJson(v), reference(v));
+        assert.equal(canonicalJson(sortedCopy), reference(v));
+      }),
+      { numRuns: 300 },
+    );
+    // array-index keys are enumerated first by JavaScript, so they must not take the fast path
+    assert.equal(canonicalJson({ '10': 1, '9': 2, a: 3 }), '{"10":1,"9":2,"a":3}');
+    assert.equal(canonicalJson({ b: [undefined, 1], a: { y: undefined, x: '\u2028' } }), '{"a":{"x":"\u2028"},"b":[null,1]}');
+  });
+  test('buildEvent holds members in canonical order (the fast path)', () => {
+    const e = buildEvent({ type: 'request', user_agent: 'ua', actor: { username: 'u', sub: 's', kind: 'person' }, env: 'prod', decision: 'allow', detail: { z: 1, a: 'x' } }, 1_700_000_000_000);
+    const keys = (o: object) => Object.keys(o);
+    assert.deepEqual(keys(e), [...keys(e)].sort());
+    assert.deepEqual(keys(e.actor!), ['kind', 'sub', 'username']);
+    assert.deepEqual(keys(e.detail!), ['a', 'z']);
+    assert.equal(canonicalJson(e), JSON.stringify(e));
+  });
   test('refuses what JSON cannot carry faithfully (TypeError)', () => {
     for (const bad of [NaN, Infinity, 1n, () => 1, Symbol('s'), new Date(0), new Map()]) assert.throws(() => canonicalJson({ x: bad }), TypeError);
     let deep: unknown = 1;
