@@ -12,7 +12,7 @@ let offset = POOL_SIZE;
  * Still unguessable: 74 bits from the CSPRNG (drawn in 4 KiB blocks).
  */
 export function uuidV7(now: number = Date.now()): string {
-  if (!Number.isSafeInteger(now) || now < 0) throw new TypeError('uuidV7: time must be a non-negative integer (ms)');
+  if (!Number.isSafeInteger(now) || now < 0 || now >= 2 ** 48) throw new TypeError('uuidV7: time must be an integer number of ms in [0, 2^48)');
   if (offset + 10 > POOL_SIZE) {
     randomFillSync(pool);
     offset = 0;

@@ -2,8 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { uuidV7 } from '../audit/index.ts';
 import { AirlockError, isAirlockError } from '../errors/index.ts';
 import type { Identity } from '../identity/index.ts';
-import { canonicalizeTarget, classify, decide, readBodyDagIds, type Decision } from '../policy/index.ts';
-import { checkFraming, forwardRequest, isApiRequest, isPublicHost, proxyErrors, selectEnvironment } from '../proxy/index.ts';
+import { decide, readBodyDagIds, type Decision } from '../policy/index.ts';
+import { checkFraming, forwardRequest, isApiRequest, isPublicHost, proxyErrors } from '../proxy/index.ts';
 import { auditBeforeForward, auditRequestDone, noteRequest } from './audit-hooks.ts';
 import { authenticate } from './authenticate.ts';
 import type { GatewayServices, RequestState } from './context.ts';
@@ -15,6 +15,7 @@ import { forbiddenPage } from './pages/forbidden-page.ts';
 import { readLimitedBody } from './read-body.ts';
 import { redirect, sendError, sendHtml, sendJson } from './respond.ts';
 import { accessLog } from './logger.ts';
+import { routeOf } from './route-cache.ts';
 import type { Runtime } from './runtime.ts';
 
 /** The whole life of one HTTP request: canonicalize, select env, authenticate, decide, forward. */
@@ -42,12 +43,11 @@ async function pipeline(req: IncomingMessage, res: ServerResponse, svc: GatewayS
     rs.decision = 'gateway';
     return handleGatewayEndpoint(req, res, svc, rt, rs);
   }
-  const target = canonicalizeTarget(method, rawUrl);
-  const sel = selectEnvironment(rt.envs, req.headers.host, target.path);
+  const route = routeOf(rt, req.headers.host, method, rawUrl);
+  const { target, sel } = route;
+  let cls = route.cls;
   rs.env = sel.name;
   if (sel.pathWithinEnv !== rawUrl) rs.api = isApiRequest(method, sel.pathWithinEnv, req.headers);
-  const envTarget = sel.pathWithinEnv === target.path ? target : canonicalizeTarget(method, sel.pathWithinEnv + queryOf(target.forwardTarget));
-  let cls = classify(rt.policy, sel.env.airflow, envTarget);
 
   const auth = await authenticate(req, rt, svc);
   if (!auth && !cls.allowListed) {
@@ -149,9 +149,4 @@ function done(req: IncomingMessage, res: ServerResponse, svc: GatewayServices, r
     upstreamStatus: rs.upstreamStatus,
     ms: Math.round(ms * 100) / 100,
   });
-}
-
-function queryOf(target: string): string {
-  const i = target.indexOf('?');
-  return i < 0 ? '' : target.slice(i);
 }

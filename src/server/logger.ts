@@ -33,12 +33,54 @@ export function createLogger(opts: { level?: string; destination?: NodeJS.Writab
     destination,
   );
   const bindings = JSON.stringify(base);
-  direct.set(logger, { destination, bindings: bindings === '{}' ? '' : `,${bindings.slice(1, -1)}` });
+  direct.set(logger, new AccessLines(destination, bindings === '{}' ? '' : `,${bindings.slice(1, -1)}`));
   return logger;
 }
 
-/** Loggers made by createLogger: their destination and their base fields, pre-serialized. */
-const direct = new WeakMap<Logger, { readonly destination: { write(line: string): unknown }; readonly bindings: string }>();
+/**
+ * Access lines of one logger, joined and handed to its destination once per event-loop turn (or at 16 KiB):
+ * one destination write for many requests. Lines reach the destination in order, at most one turn late.
+ */
+class AccessLines {
+  readonly bindings: string;
+  readonly #destination: { write(chunk: string): unknown };
+  #pending = '';
+  #scheduled = false;
+  readonly #flush = (): void => this.flush();
+
+  constructor(destination: { write(chunk: string): unknown }, bindings: string) {
+    this.#destination = destination;
+    this.bindings = bindings;
+  }
+
+  add(line: string): void {
+    this.#pending += line;
+    if (this.#pending.length >= 16_384) this.flush();
+    else if (!this.#scheduled) {
+      this.#scheduled = true;
+      withPendingLines.add(this);
+      setImmediate(this.#flush);
+    }
+  }
+
+  flush(): void {
+    this.#scheduled = false;
+    withPendingLines.delete(this);
+    if (this.#pending === '') return;
+    const chunk = this.#pending;
+    this.#pending = '';
+    this.#destination.write(chunk);
+  }
+}
+
+/** Buffers holding lines not yet handed on; written out at exit (before the stdout destination's own exit flush). */
+const withPendingLines = new Set<AccessLines>();
+process.once('exit', () => {
+  for (const lines of [...withPendingLines]) lines.flush();
+});
+
+/** Loggers made by createLogger: their access-line buffer and their base fields, pre-serialized. */
+const direct = new WeakMap<Logger, AccessLines>();
 
 /** One access-log line (msg "request"). Absent optional fields are left out. */
 export interface AccessLine {
@@ -57,7 +99,8 @@ export interface AccessLine {
 /**
  * The per-request access log. For a logger made by createLogger the line is built by hand and written to
  * its destination: the same JSON `logger.info(fields, 'request')` writes (same keys, same order), at a
- * fraction of pino's generic serializer's cost (this runs for every request). Any other logger (e.g. a
+ * fraction of pino's generic serializer's cost (this runs for every request; lines are batched per event-loop
+ * turn, see AccessLines). Any other logger (e.g. a
  * child with extra bindings) gets an ordinary logger.info call.
  */
 export function accessLog(logger: Logger, l: AccessLine): void {
@@ -74,7 +117,7 @@ export function accessLog(logger: Logger, l: AccessLine): void {
   line += `,"status":${l.status}`;
   if (l.upstreamStatus !== undefined) line += `,"upstreamStatus":${l.upstreamStatus}`;
   line += `,"ms":${l.ms},"msg":"request"}\n`;
-  d.destination.write(line);
+  d.add(line);
 }
 
 /**
