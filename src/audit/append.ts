@@ -10,9 +10,14 @@ import type { AuditEvent, AuditRecord } from './event.ts';
  * Bodies are encoded before the lock is taken; only the links are computed while holding it.
  * Throws the driver error; callers decide what a failure means.
  */
-export async function appendEvents(store: Store, events: readonly AuditEvent[]): Promise<AuditRecord[]> {
+export function appendEvents(store: Store, events: readonly AuditEvent[]): Promise<AuditRecord[]> {
+  return appendEncoded(store, events, events.map((e) => canonicalJson(e)));
+}
+
+/** appendEvents() for events whose canonical bodies were already made (bodies[i] = canonicalJson(events[i])). */
+export async function appendEncoded(store: Store, events: readonly AuditEvent[], bodies: readonly string[]): Promise<AuditRecord[]> {
+  if (events.length !== bodies.length) throw new TypeError('appendEncoded: one body per event');
   if (events.length === 0) return [];
-  const bodies = events.map((e) => canonicalJson(e));
   const columns = events.map((e) => columnsOf(e));
   const rows = await store.auditChain.append((end) => {
     let seq = end ? end.seq : 0;

@@ -1,7 +1,8 @@
 import type { AirlockConfig } from '../config/index.ts';
 import type { KeyRing } from '../keys/index.ts';
 import type { Store } from '../store/index.ts';
-import { appendEvents } from './append.ts';
+import { appendEncoded, appendEvents } from './append.ts';
+import { canonicalJson } from './canonical-json.ts';
 import { writeCheckpoint, type Checkpoint } from './checkpoint.ts';
 import { AuditUnavailable } from './errors.ts';
 import { buildEvent, type AuditEvent, type AuditEventInput, type AuditRecord } from './event.ts';
@@ -36,6 +37,8 @@ export class AuditLog {
   readonly #o: AuditLogOptions;
   readonly #now: () => number;
   #pending: AuditEvent[] = [];
+  /** canonicalJson of each pending event, made when it is recorded (so a batch write holds the event loop less). */
+  #pendingBodies: string[] = [];
   #flushing: Promise<void> | undefined;
   #timers: NodeJS.Timeout[] = [];
   #lastSeq = 0;
@@ -85,6 +88,7 @@ export class AuditLog {
       this.#o.log.error({ type: event.type, requestId: event.request_id, maxPending: this.#o.settings.max_pending }, 'audit: read-event buffer full (store not writing); event dropped');
       return;
     }
+    this.#pendingBodies.push(canonicalJson(event));
     this.#pending.push(event);
     if (this.#pending.length >= this.#o.settings.batch_size) {
       this.flush().catch((err: Error) => this.#o.log.error({ pending: this.#pending.length, err: { message: err.message } }, 'audit: batch write failed; will retry'));
@@ -96,14 +100,16 @@ export class AuditLog {
     const run = async () => {
       while (this.#pending.length > 0) {
         const batch = this.#pending.slice(0, this.#o.settings.batch_size);
+        const bodies = this.#pendingBodies.slice(0, batch.length);
         let records: AuditRecord[];
         try {
-          records = await appendEvents(this.#o.store, batch);
+          records = await appendEncoded(this.#o.store, batch, bodies);
         } catch (cause) {
           this.#o.metrics.writeFailed('batched');
           throw AuditUnavailable.create({ cause, logMessage: `audit: batch of ${batch.length} events not written; kept for retry` });
         }
         this.#pending.splice(0, batch.length);
+        this.#pendingBodies.splice(0, batch.length);
         this.#committed(records, 'batched');
       }
     };

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** prev_hash of the first event of a chain. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -8,5 +8,5 @@ export const GENESIS_HASH = '0'.repeat(64);
  * The position is covered, so moving an event (or renumbering) breaks its hash.
  */
 export function linkHash(prevHash: string, seq: number, body: string): string {
-  return createHash('sha256').update(`airlock-audit-v1\n${prevHash}\n${seq}\n`).update(body).digest('hex');
+  return hash('sha256', `airlock-audit-v1\n${prevHash}\n${seq}\n${body}`, 'hex');
 }

