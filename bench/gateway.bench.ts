@@ -2,9 +2,11 @@
  * Authenticated GET through Airlock vs straight to the upstream vs nginx as a plain reverse proxy vs a bare
  * Node proxy (no auth, undici, same worker count), in the same run, interleaved rounds.
  *   node --import tsx bench/gateway.bench.ts [--rounds 3] [--seconds 8] [--connections 64] [--workers 2]
+ *     [--only direct,nginx,bare,bare-dispatch,airlock] [--log-level info] [--audit-batch N] [--log-file F] [--profile DIR]
  * Needs wrk and nginx (Debian: apt-get install wrk nginx-light).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,8 +26,14 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '2' },
     /** Write a CPU profile of one Airlock worker to this folder (implies --workers 1 for Airlock). */
     profile: { type: 'string' },
-    /** Comma-separated subset: direct,nginx,bare,airlock */
+    /** Comma-separated subset: direct,nginx,bare,bare-dispatch,airlock */
     only: { type: 'string' },
+    /** Airlock's log level (default info: one access line per request, as shipped). */
+    'log-level': { type: 'string', default: 'info' },
+    /** Airlock's audit.batch_size (default: the config default, 200). */
+    'audit-batch': { type: 'string' },
+    /** Keep Airlock's stdout (its JSON log) in this file instead of discarding it. */
+    'log-file': { type: 'string' },
   },
 });
 const rounds = Number(values.rounds);
@@ -66,7 +74,7 @@ async function waitHttp(url: string, headers: Record<string, string> = {}): Prom
 const dir = await mkdtemp(join(tmpdir(), 'airlock-bench-'));
 try {
   for (const d of ['tmp-body', 'tmp-proxy', 'tmp-fcgi', 'tmp-uwsgi', 'tmp-scgi']) await mkdir(join(dir, d));
-  const [upstreamPort, nginxPort, barePort, gwPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [upstreamPort, nginxPort, barePort, bareDispatchPort, gwPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   const conf = (await readFile(join(root, 'bench/nginx.conf.tpl'), 'utf8'))
     .replaceAll('__DIR__', dir)
     .replaceAll('__UPSTREAM_PORT__', String(upstreamPort))
@@ -85,16 +93,16 @@ try {
       listen: `127.0.0.1:${gwPort}`,
       public_url: publicUrl,
       workers,
-      log: { level: process.env.BENCH_LOG_LEVEL ?? 'info' },
+      log: { level: values['log-level'] },
       idp: { issuer: idp.issuer, client_id: 'bench', client_secret: '${file:./secret}', allow_insecure_http: true },
       roles: { 'airflow-admins': 'Admin', analysts: 'Viewer' },
       environments: { prod: { host: 'localhost', upstream, airflow: 2 } },
       store: 'sqlite:./airlock.db',
-      ...(process.env.BENCH_AUDIT_BATCH ? { audit: { batch_size: Number(process.env.BENCH_AUDIT_BATCH) } } : {}),
+      ...(values['audit-batch'] ? { audit: { batch_size: Number(values['audit-batch']) } } : {}),
     }),
   );
   const profileArgs = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [];
-  const gw = spawn(process.execPath, [...profileArgs, 'bin/airlock.js', 'serve', '--config', join(dir, 'airlock.yaml'), ...(values.profile ? ['--workers', '1'] : [])], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  const gw = spawn(process.execPath, [...profileArgs, 'bin/airlock.js', 'serve', '--config', join(dir, 'airlock.yaml'), ...(values.profile ? ['--workers', '1'] : [])], { cwd: root, stdio: ['ignore', values['log-file'] ? openSync(values['log-file'], 'w') : 'ignore', 'inherit'] });
   children.push(gw);
   await waitHttp(`${publicUrl}/.airlock/healthz`);
   const { cookieHeader } = await loginThroughGateway(publicUrl, 'dave', 'dave-demo');
@@ -102,12 +110,14 @@ try {
   if (probe.status !== 200) throw new Error(`authenticated probe got ${probe.status}: ${await probe.text()}`);
 
   const bareProc = await start(process.execPath, ['--import', 'tsx', 'bench/bare-proxy.ts', String(barePort), upstream, String(workers)], 'ready');
+  const bareDispatchProc = await start(process.execPath, ['--import', 'tsx', 'bench/bare-proxy.ts', String(bareDispatchPort), upstream, String(workers), 'dispatch'], 'ready');
   const nginxProc = children[0]!;
 
   const all: Array<{ key: string; name: string; url: string; headers?: Record<string, string>; pid?: number }> = [
     { key: 'direct', name: 'upstream direct (nginx static)', url: `${upstream}/api/v1/dags` },
     { key: 'nginx', name: 'nginx reverse proxy (incl. static upstream)', pid: nginxProc.pid!, url: `http://127.0.0.1:${nginxPort}/api/v1/dags` },
     { key: 'bare', name: `bare Node proxy (${workers} workers)`, pid: bareProc.pid!, url: `http://127.0.0.1:${barePort}/api/v1/dags` },
+    { key: 'bare-dispatch', name: `bare Node proxy on dispatch() (${workers} workers)`, pid: bareDispatchProc.pid!, url: `http://127.0.0.1:${bareDispatchPort}/api/v1/dags` },
     { key: 'airlock', name: `Airlock, authenticated (${workers} workers)`, pid: gw.pid!, url: `http://localhost:${gwPort}/api/v1/dags`, headers: { cookie: cookieHeader } },
   ];
   const only = values.only ? new Set(values.only.split(',')) : undefined;
@@ -130,7 +140,7 @@ try {
     const rs = results.get(t.name)!;
     return { name: t.name, rps: median(rs.map((x) => x.rps)), p50: median(rs.map((x) => x.p50ms)), p99: median(rs.map((x) => x.p99ms)), cpu: median(rs.map((x) => (x as WrkResult & { cpuUs: number }).cpuUs)) };
   });
-  const bare = summary.find((s) => s.name.startsWith('bare')) ?? summary[0]!;
+  const bare = summary.find((s) => s.name.startsWith('bare Node proxy (')) ?? summary[0]!;
   const ngx = summary.find((s) => s.name.startsWith('nginx')) ?? summary[0]!;
   const lines = [
     `Authenticated GET /api/v1/dags, ${connections} connections, ${rounds} interleaved rounds of ${seconds}s (median), wrk -t1, ${new Date().toISOString().slice(0, 10)}`,

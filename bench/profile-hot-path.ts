@@ -2,6 +2,8 @@
  * CPU profile of one in-process Airlock worker under load (steady state only, startup excluded).
  *   node --import tsx bench/profile-hot-path.ts [seconds] [connections]
  * Writes bench/results/hot-path.cpuprofile (open it in Chrome DevTools) and prints the top functions.
+ * Caveat: the dev IdP runs in this process and oidc-provider uses AsyncLocalStorage, which makes every promise
+ * dearer here than in `airlock serve`; for absolute numbers profile the real worker (gateway.bench.ts --profile).
  */
 import { spawn } from 'node:child_process';
 import { Session } from 'node:inspector/promises';
@@ -28,7 +30,7 @@ const publicUrl = `http://localhost:${gwPort}`;
 const idp = await createDevIdp({ clients: [{ client_id: 'prof', client_secret: 'prof-secret-0123456789', redirect_uris: [`${publicUrl}/.airlock/callback`] }] });
 await writeFile(join(dir, 'secret'), 'prof-secret-0123456789');
 await writeFile(join(dir, 'airlock.yaml'), stringify({
-  listen: `127.0.0.1:${gwPort}`, public_url: publicUrl, workers: 1, log: { level: process.env.BENCH_LOG_LEVEL ?? 'info' },
+  listen: `127.0.0.1:${gwPort}`, public_url: publicUrl, workers: 1, log: { level: 'info' },
   idp: { issuer: idp.issuer, client_id: 'prof', client_secret: '${file:./secret}', allow_insecure_http: true },
   roles: { analysts: 'Viewer' },
   environments: { prod: { host: 'localhost', upstream: `http://127.0.0.1:${up}`, airflow: 2 } },
