@@ -27,6 +27,15 @@ test('keeps end-to-end headers, lower-cases names, joins repeats into arrays in 
   assert.equal(out['x-forwarded-port'], '443');
 });
 
+test('header names that Object.prototype also has are ordinary headers (own values, repeats joined)', () => {
+  const out = sanitizeRequestHeaders(['Constructor', 'a', 'toString', 'b', 'tostring', 'c', 'valueOf', 'd'], opts);
+  assert.equal(Object.hasOwn(out, 'constructor'), true);
+  assert.equal(out['constructor'], 'a');
+  assert.deepEqual(out['tostring'], ['b', 'c']);
+  assert.equal(out['valueof'], 'd');
+  assert.deepEqual(Object.keys(out).filter((k) => !k.startsWith('x-forwarded-')), ['constructor', 'tostring', 'valueof']);
+});
+
 test('opts.gatewayHeaders and opts.add names are stripped from the client, added values are encoded', () => {
   const list = ['X-Request-Id'];
   const out = sanitizeRequestHeaders(['X-Request-ID', 'spoof', 'Remote-User', 'mallory', 'x-webauth-user', 'mallory'], {
