@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { AuditLog, noAuditMetrics, type AuditEventInput } from '../src/audit/index.ts';
+import { appendEncoded, AuditLog, buildEvent, canonicalJson, noAuditMetrics, type AuditEventInput } from '../src/audit/index.ts';
 import { Secret } from '../src/config/index.ts';
 import { auditSchema } from '../src/config/schema/audit.ts';
 import { KeyRing } from '../src/keys/index.ts';
@@ -67,10 +67,13 @@ try {
     const audit = new AuditLog({ store, keys, settings, sinks: [], metrics: noAuditMetrics, log: quiet, timers: false });
     rows.push(await measure(`${name}: baseline store round trip (select 1)`, 2_000, () => sql`select 1`.execute(store.db)));
     rows.push(await measure(`${name}: read request, record() (hot path)`, 20_000, (i) => audit.record(event(i))));
+    await audit.flush(); // what record() started
+    // the batch write as flush() does it: events already built and encoded by record(), 100 batches of 200
+    const built = Array.from({ length: 20_000 }, (_, i) => buildEvent(event(i), Date.now()));
+    const bodies = built.map((e) => canonicalJson(e));
     const t = process.hrtime.bigint();
-    const pendingEvents = audit.pending;
-    await audit.flush();
-    const flushUs = Number(process.hrtime.bigint() - t) / 1000 / pendingEvents;
+    for (let i = 0; i < built.length; i += 200) await appendEncoded(store, built.slice(i, i + 200), bodies.slice(i, i + 200));
+    const flushUs = Number(process.hrtime.bigint() - t) / 1000 / built.length;
     rows.push({ name: `${name}: read events, batched write (off hot path, per event)`, median: flushUs, p99: Number.NaN });
     rows.push(await measure(`${name}: mutating request, recordDurable()`, 2_000, (i) => audit.recordDurable(event(i))));
     // concurrency: 8 writers at once (as under load), per-call latency

@@ -1,7 +1,7 @@
 /** Public face of the audit area: events, the hash chain, checkpoints, sinks, query, export/import, verify. */
 export { AUDIT_SCHEMA_VERSION, AUDIT_EVENT_TYPES, buildEvent, type AuditEvent, type AuditEventInput, type AuditEventType, type AuditActor, type AuditRecord } from './event.ts';
 export { AuditLog, type AuditLogOptions, type AuditSettings } from './audit-log.ts';
-export { appendEvents } from './append.ts';
+export { appendEncoded, appendEvents } from './append.ts';
 export { canonicalJson } from './canonical-json.ts';
 export { GENESIS_HASH, linkHash } from './chain-hash.ts';
 export { writeCheckpoint, signCheckpoint, checkCheckpoint, type Checkpoint } from './checkpoint.ts';
