@@ -14,6 +14,8 @@ export interface ForwardOptions {
   readonly target: string;
   /** From sanitizeRequestHeaders(). */
   readonly headers: ForwardHeaders;
+  /** Sent to the client as X-Request-Id with the upstream's response headers. */
+  readonly requestId?: string;
   /** An already-read body (the policy inspected it); forwarded byte-identical. Otherwise req is streamed. */
   readonly body?: Buffer;
   readonly signal?: AbortSignal;
@@ -56,7 +58,7 @@ export function forwardRequest(req: IncomingMessage, res: ServerResponse, opts: 
     body = req;
   }
   return new Promise((resolve, reject) => {
-    const handler = new ForwardHandler(res, upstream.name, resolve, reject);
+    const handler = new ForwardHandler(res, upstream.name, opts.requestId, resolve, reject);
     if (opts.signal) {
       if (opts.signal.aborted) return handler.clientLeft();
       opts.signal.addEventListener('abort', () => handler.clientLeft(), { once: true });
@@ -77,6 +79,7 @@ const UNSAFE_TARGET = /[\s\x00-\x1f\x7f]/;
 class ForwardHandler implements Dispatcher.DispatchHandler {
   readonly #res: ServerResponse;
   readonly #env: string;
+  readonly #requestId: string | undefined;
   readonly #resolve: (r: ForwardResult) => void;
   readonly #reject: (err: unknown) => void;
   readonly #started = performance.now();
@@ -90,9 +93,10 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
   #onClose = (): void => this.#closed();
   #onDrain: (() => void) | undefined;
 
-  constructor(res: ServerResponse, env: string, resolve: (r: ForwardResult) => void, reject: (err: unknown) => void) {
+  constructor(res: ServerResponse, env: string, requestId: string | undefined, resolve: (r: ForwardResult) => void, reject: (err: unknown) => void) {
     this.#res = res;
     this.#env = env;
+    this.#requestId = requestId;
     this.#resolve = resolve;
     this.#reject = reject;
     res.once('close', this.#onClose);
@@ -108,7 +112,10 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     this.#upstreamMs = performance.now() - this.#started;
     this.#status = statusCode;
     try {
-      this.#res.writeHead(statusCode, filterResponseHeaders(headers));
+      const out = filterResponseHeaders(headers);
+      // one object for writeHead (no setHeader before it): Node then writes the headers without re-validating each
+      if (this.#requestId !== undefined) out['x-request-id'] = this.#requestId;
+      this.#res.writeHead(statusCode, out);
     } catch (err) {
       const e = BadUpstreamResponse.create({ cause: err, logMessage: `environment "${this.#env}": response headers cannot be relayed` });
       this.#fail(e);

@@ -21,7 +21,6 @@ import type { Runtime } from './runtime.ts';
 /** The whole life of one HTTP request: canonicalize, select env, authenticate, decide, forward. */
 export async function handleRequest(req: IncomingMessage, res: ServerResponse, svc: GatewayServices): Promise<void> {
   const rs: RequestState = { id: uuidV7(), started: performance.now(), env: '-', decision: '-', reasons: [], identity: undefined, upstreamStatus: undefined, api: false };
-  res.setHeader('x-request-id', rs.id);
   const rt = svc.runtime();
   try {
     await pipeline(req, res, svc, rt, rs);
@@ -41,6 +40,7 @@ async function pipeline(req: IncomingMessage, res: ServerResponse, svc: GatewayS
     if (!isPublicHost(rt.envs, req.headers.host)) throw proxyErrors.UnknownHost.create();
     rs.env = 'gateway';
     rs.decision = 'gateway';
+    tagResponse(res, rs);
     return handleGatewayEndpoint(req, res, svc, rt, rs);
   }
   const route = routeOf(rt, req.headers.host, method, rawUrl);
@@ -56,6 +56,7 @@ async function pipeline(req: IncomingMessage, res: ServerResponse, svc: GatewayS
     if (rs.api) throw NotAuthenticated.create({ details: { login_url: `${rt.publicUrl}/.airlock/login` } });
     req.resume();
     const rd = method === 'GET' || method === 'HEAD' ? target.forwardTarget : '/';
+    tagResponse(res, rs);
     return redirect(res, `/.airlock/login?rd=${encodeURIComponent(rd)}`);
   }
   const identity = auth?.identity;
@@ -80,13 +81,14 @@ async function pipeline(req: IncomingMessage, res: ServerResponse, svc: GatewayS
   if (rs.audit?.mutating) await auditBeforeForward(svc, req, rs); // durable first; failure -> 503, nothing forwarded
   const fh = forwardHeaders(req, rt, svc, sel.name, identity, rs);
   const headers = fh instanceof Promise ? await fh : fh;
-  const result = await forwardRequest(req, res, { upstream: rt.upstreams.get(sel.name), target: target.forwardTarget, headers, ...(body ? { body } : {}) });
+  const result = await forwardRequest(req, res, { upstream: rt.upstreams.get(sel.name), target: target.forwardTarget, headers, requestId: rs.id, ...(body ? { body } : {}) });
   rs.upstreamStatus = result.status;
   svc.metrics.observeUpstream(sel.name, result.upstreamMs / 1000);
 }
 
 function refuse(req: IncomingMessage, res: ServerResponse, rt: Runtime, rs: RequestState, identity: Identity, d: Decision): void {
   req.resume();
+  tagResponse(res, rs);
   if (d.effect === 'step_up') {
     const stepUpUrl = `/.airlock/webauthn/step-up?rd=${encodeURIComponent(req.url ?? '/')}`;
     if (rs.api) return sendJson(res, 401, { error: 'AIRLOCK_WEBAUTHN_STEP_UP_REQUIRED', message: 'This action needs a fresh confirmation with your security key.', step_up_url: `${rt.publicUrl}${stepUpUrl}`, reasons: d.reasons, request_id: rs.id });
@@ -121,8 +123,18 @@ function respondWithError(req: IncomingMessage, res: ServerResponse, svc: Gatewa
   if (rs.decision === '-') rs.decision = 'error';
   if (!req.complete) req.resume();
   if (res.headersSent) return void res.destroy();
+  tagResponse(res, rs);
   const next = e.status === 401 && !rs.api ? { href: '/.airlock/login', label: 'Sign in again' } : e.status === 403 ? undefined : undefined;
   sendError(res, e, { api: rs.api, requestId: rs.id, ...(next ? { next } : {}) });
+}
+
+/**
+ * Every response carries the request id (X-Request-Id; the audit and the log use the same id). Responses the
+ * gateway writes get it here; a forwarded response gets it in its writeHead() (forwardRequest's requestId), so
+ * Node takes its fast path for the upstream's headers.
+ */
+function tagResponse(res: ServerResponse, rs: RequestState): void {
+  if (!res.headersSent) res.setHeader('x-request-id', rs.id);
 }
 
 function finish(req: IncomingMessage, res: ServerResponse, svc: GatewayServices, rs: RequestState): void {

@@ -130,6 +130,28 @@ describe('identity headers, assertion and roles', () => {
     assert.equal(stack.prod.received.length, before);
   });
 
+  test('every response carries its own X-Request-Id: forwarded, refused, redirected, 401, gateway endpoint, bad target', async () => {
+    const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    const cases: Array<[string, Promise<Response>, number]> = [
+      ['forwarded', fetch(`${stack.gatewayUrl}/api/v1/dags`, { headers: { cookie: cookies.get('dave')! } }), 200],
+      ['refused (403)', fetch(`${stack.gatewayUrl}/api/v1/dags/example_etl`, { method: 'PATCH', headers: { cookie: cookies.get('dave')!, 'content-type': 'application/json' }, body: '{"is_paused":true}' }), 403],
+      ['login redirect', fetch(`${stack.gatewayUrl}/home`, { redirect: 'manual', headers: { accept: 'text/html' } }), 302],
+      ['401 JSON', fetch(`${stack.gatewayUrl}/api/v1/dags`), 401],
+      ['gateway endpoint', fetch(`${stack.gatewayUrl}/.airlock/healthz`), 200],
+      ['ambiguous target', fetch(`${stack.gatewayUrl}/api/v1/dags/a%2Fb`, { headers: { cookie: cookies.get('dave')! } }), 400],
+    ];
+    const ids = new Set<string>();
+    for (const [name, pending, status] of cases) {
+      const res = await pending;
+      await res.arrayBuffer();
+      assert.equal(res.status, status, name);
+      const id = res.headers.get('x-request-id');
+      assert.match(id ?? '', UUID_V7, `${name}: X-Request-Id`);
+      ids.add(id!);
+    }
+    assert.equal(ids.size, cases.length, 'one id per request');
+  });
+
   test('a Viewer may GET /api/v1/dags but not PATCH /api/v1/dags/example_etl (403 JSON, upstream never sees it)', async () => {
     const cookie = cookies.get('dave')!;
     const before = stack.prod.received.length;

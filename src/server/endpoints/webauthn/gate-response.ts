@@ -14,6 +14,7 @@ export function webauthnGate(req: IncomingMessage, res: ServerResponse, rt: Runt
   if (gateFor(webauthnFor(rt.config), identity) === undefined) return false;
   rs.decision = 'webauthn_required';
   req.resume();
+  res.setHeader('x-request-id', rs.id);
   const method = req.method ?? 'GET';
   const rd = method === 'GET' || method === 'HEAD' ? returnTo : '/';
   const verifyUrl = `/.airlock/webauthn/verify?rd=${encodeURIComponent(rd)}`;
