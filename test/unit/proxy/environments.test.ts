@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AirlockConfig } from '../../../src/config/schema/index.ts';
 import { compileEnvironments, isPublicHost, selectEnvironment } from '../../../src/proxy/index.ts';
+import { code } from '../../support/error-code.ts';
 
 type Envs = AirlockConfig['environments'];
 const base = { airflow: 2 as const, timeout: 30_000, connect_timeout: 5_000, connections: 4 };
@@ -13,15 +14,6 @@ const envs: Envs = {
   lab: { ...base, path_prefix: '/lab', upstream: 'http://lab:8080' },
 };
 const c = compileEnvironments(envs, 'https://gw.example.com');
-
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return (e as { code?: string }).code;
-  }
-  return undefined;
-}
 
 test('selects by host, case-insensitive, any port when the config has none', () => {
   for (const h of ['airflow.example.com', 'AIRFLOW.EXAMPLE.COM', 'airflow.example.com:443', 'airflow.example.com:8080']) {

@@ -2,18 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { sanitizeRequestHeaders, type SanitizeOptions } from '../../../src/proxy/index.ts';
+import { code } from '../../support/error-code.ts';
 
 const client = { ip: '203.0.113.4', proto: 'https' as const, host: 'airflow.example.com', port: 443 };
 const opts: SanitizeOptions = { client, sessionCookieName: '__Host-airlock', stripAuthorization: false };
-
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return (e as { code?: string }).code;
-  }
-  return undefined;
-}
 
 test('keeps end-to-end headers, lower-cases names, joins repeats into arrays in order', () => {
   const out = sanitizeRequestHeaders(['Host', 'airflow.example.com', 'Accept', 'text/html', 'X-Custom', 'a', 'x-custom', 'b', 'Content-Length', '3'], opts);

@@ -5,20 +5,12 @@ import { compileEnvironments, selectEnvironment } from '../../../src/proxy/index
 import { routeOf } from '../../../src/server/route-cache.ts';
 import type { Runtime } from '../../../src/server/runtime.ts';
 import { makeConfig } from '../policy/helpers.ts';
+import { code } from '../../support/error-code.ts';
 
 /** The two parts of a runtime snapshot routeOf reads, built from a real config. */
 function snapshot(): Runtime {
   const config = makeConfig();
   return { envs: compileEnvironments(config.environments, config.public_url), policy: compilePolicy(config) } as unknown as Runtime;
-}
-
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return (e as { code?: string }).code;
-  }
-  return undefined;
 }
 
 describe('route cache', () => {
