@@ -80,5 +80,7 @@ if (cluster.isPrimary && workers > 1) {
         },
   );
   server.keepAliveTimeout = 65_000;
+  // exit normally on SIGTERM, so --cpu-prof (bench --profile) writes its profile
+  if (cluster.isPrimary) process.on('SIGTERM', () => process.exit(0));
   server.listen(port, '127.0.0.1', () => (process.send ? process.send('ready') : console.log('ready')));
 }

@@ -24,7 +24,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '8' },
     connections: { type: 'string', default: '64' },
     workers: { type: 'string', default: '2' },
-    /** Write a CPU profile of one Airlock worker to this folder (implies --workers 1 for Airlock). */
+    /** Write CPU profiles to DIR/<target>/ (one worker per proxy then). */
     profile: { type: 'string' },
     /** Comma-separated subset: direct,nginx,bare,bare-dispatch,airlock */
     only: { type: 'string' },
@@ -101,16 +101,18 @@ try {
       ...(values['audit-batch'] ? { audit: { batch_size: Number(values['audit-batch']) } } : {}),
     }),
   );
-  const profileArgs = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [];
-  const gw = spawn(process.execPath, [...profileArgs, 'bin/airlock.js', 'serve', '--config', join(dir, 'airlock.yaml'), ...(values.profile ? ['--workers', '1'] : [])], { cwd: root, stdio: ['ignore', values['log-file'] ? openSync(values['log-file'], 'w') : 'ignore', 'inherit'] });
+  // --profile: one worker per target, each target's profiles in its own folder (cluster workers inherit execArgv)
+  const profileArgs = (name: string) => (values.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(values.profile, name)}`] : []);
+  const proxyWorkers = String(values.profile ? 1 : workers);
+  const gw = spawn(process.execPath, [...profileArgs('airlock'), 'bin/airlock.js', 'serve', '--config', join(dir, 'airlock.yaml'), ...(values.profile ? ['--workers', '1'] : [])], { cwd: root, stdio: ['ignore', values['log-file'] ? openSync(values['log-file'], 'w') : 'ignore', 'inherit'] });
   children.push(gw);
   await waitHttp(`${publicUrl}/.airlock/healthz`);
   const { cookieHeader } = await loginThroughGateway(publicUrl, 'dave', 'dave-demo');
   const probe = await fetch(`${publicUrl}/api/v1/dags`, { headers: { cookie: cookieHeader } });
   if (probe.status !== 200) throw new Error(`authenticated probe got ${probe.status}: ${await probe.text()}`);
 
-  const bareProc = await start(process.execPath, ['--import', 'tsx', 'bench/bare-proxy.ts', String(barePort), upstream, String(workers)], 'ready');
-  const bareDispatchProc = await start(process.execPath, ['--import', 'tsx', 'bench/bare-proxy.ts', String(bareDispatchPort), upstream, String(workers), 'dispatch'], 'ready');
+  const bareProc = await start(process.execPath, [...profileArgs('bare'), '--import', 'tsx', 'bench/bare-proxy.ts', String(barePort), upstream, proxyWorkers], 'ready');
+  const bareDispatchProc = await start(process.execPath, [...profileArgs('bare-dispatch'), '--import', 'tsx', 'bench/bare-proxy.ts', String(bareDispatchPort), upstream, proxyWorkers, 'dispatch'], 'ready');
   const nginxProc = children[0]!;
 
   const all: Array<{ key: string; name: string; url: string; headers?: Record<string, string>; pid?: number }> = [
