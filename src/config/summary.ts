@@ -1,5 +1,19 @@
 import type { AirlockConfig } from './schema/index.ts';
 import { formatDuration } from './duration.ts';
+import { parseCertificates } from './schema/pem.ts';
+import type { UpstreamTlsConfig } from './schema/upstream-tls.ts';
+
+/** ca / client certificate / server name of an upstream's tls, by subject (the key only by where it comes from). */
+function tlsSummary(t: UpstreamTlsConfig): string {
+  const subject = (pem: string) => {
+    const certs = parseCertificates(pem);
+    return typeof certs === 'string' ? '?' : `${certs.length} certificate${certs.length === 1 ? '' : 's'}, first ${certs[0]!.subject.replaceAll('\n', ', ')}`;
+  };
+  const parts = [t.ca !== undefined ? `ca ${subject(t.ca)}` : 'public CAs'];
+  if (t.client_cert !== undefined) parts.push(`client certificate ${subject(t.client_cert)} (key from ${t.client_key?.source ?? '?'})`);
+  if (t.server_name !== undefined) parts.push(`server_name ${t.server_name}`);
+  return parts.join('; ');
+}
 
 /** A short human summary of a loaded config for `airlock check-config`. Never includes a secret value. */
 export function summarizeConfig(cfg: AirlockConfig, source: string): string {
@@ -11,7 +25,7 @@ export function summarizeConfig(cfg: AirlockConfig, source: string): string {
   lines.push('environments:');
   for (const [name, e] of Object.entries(cfg.environments)) {
     const select = [e.host ? `host ${e.host}` : undefined, e.path_prefix ? `path ${e.path_prefix}` : undefined].filter(Boolean).join(', ');
-    lines.push(`  ${name}: ${select} -> ${e.upstream} (Airflow ${e.airflow})`);
+    lines.push(`  ${name}: ${select} -> ${e.upstream} (Airflow ${e.airflow})${e.tls ? `; tls: ${tlsSummary(e.tls)}` : ''}`);
   }
   const roles = Object.entries(cfg.roles);
   lines.push(roles.length === 0 ? 'roles: none mapped (nobody gets an Airflow role from IdP groups)' : 'roles:');

@@ -13,7 +13,10 @@ export interface Upstream {
   readonly port: number;
   readonly tls: boolean;
   readonly pool: Pool;
-  /** Extra TLS options for https upstreams (also used by the WebSocket tunnel). */
+  /**
+   * TLS options for an https upstream (the pool's and the WebSocket tunnel's): the environment's `tls` (ca, client
+   * certificate, servername) over the process-wide options. Certificates are always verified.
+   */
   readonly tlsOptions: ConnectionOptions | undefined;
 }
 
@@ -39,6 +42,20 @@ function parseUpstream(name: string, url: string): { origin: string; hostname: s
   return { origin: u.origin, hostname, port: u.port ? Number(u.port) : tls ? 443 : 80, tls };
 }
 
+/** The TLS options of an https upstream: the environment's `tls` over the process-wide ones; verification always on. */
+function tlsOptionsOf(name: string, env: EnvironmentConfig, base: ConnectionOptions | undefined): ConnectionOptions | undefined {
+  const t = env.tls;
+  if (!t && !base) return undefined;
+  if (t && (t.client_cert === undefined) !== (t.client_key === undefined)) throw new TypeError(`environment "${name}": tls.client_cert and tls.client_key go together`);
+  return {
+    ...(base ?? {}),
+    ...(t?.ca !== undefined ? { ca: t.ca } : {}),
+    ...(t?.client_cert !== undefined && t.client_key !== undefined ? { cert: t.client_cert, key: t.client_key.reveal() } : {}),
+    ...(t?.server_name !== undefined ? { servername: t.server_name } : {}),
+    rejectUnauthorized: true,
+  };
+}
+
 /** The upstream pools of one config snapshot. Build at snapshot load; close() when the snapshot retires. */
 export class Upstreams {
   readonly #byName: ReadonlyMap<string, Upstream>;
@@ -52,15 +69,17 @@ export class Upstreams {
     const byName = new Map<string, Upstream>();
     for (const [name, env] of Object.entries(envs)) {
       const where = parseUpstream(name, env.upstream);
+      if (env.tls && !where.tls) throw new TypeError(`environment "${name}": tls applies only to an https:// upstream`);
+      const tlsOptions = where.tls ? tlsOptionsOf(name, env, opts.tls) : undefined;
       const pool = new Pool(where.origin, {
         connections: env.connections,
         connectTimeout: env.connect_timeout,
         headersTimeout: env.timeout,
         bodyTimeout: env.timeout,
         pipelining: 1,
-        ...(where.tls && opts.tls ? { connect: { ...opts.tls } } : {}),
+        ...(tlsOptions ? { connect: { ...tlsOptions } } : {}),
       });
-      byName.set(name, Object.freeze({ name, env, ...where, pool, tlsOptions: where.tls ? opts.tls : undefined }));
+      byName.set(name, Object.freeze({ name, env, ...where, pool, tlsOptions }));
     }
     return new Upstreams(byName);
   }

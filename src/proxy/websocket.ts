@@ -4,6 +4,7 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { BadUpgrade, BadUpstreamResponse, ClientAborted, UpstreamTimeout, UpstreamUnavailable } from './errors.ts';
+import { upstreamError } from './upstream-errors.ts';
 import { HOP_BY_HOP_RESPONSE } from './header-names.ts';
 import type { ForwardHeaders } from './sanitize-headers.ts';
 import type { Upstream } from './upstreams.ts';
@@ -61,8 +62,8 @@ function requestText(target: string, headers: ForwardHeaders): string {
 
 function connect(up: Upstream): Duplex {
   if (up.tls) {
-    const servername = net.isIP(up.hostname) ? undefined : up.hostname;
-    return tls.connect({ ...(up.tlsOptions ?? {}), host: up.hostname, port: up.port, ...(servername ? { servername } : {}) });
+    const servername = up.tlsOptions?.servername ?? (net.isIP(up.hostname) ? undefined : up.hostname);
+    return tls.connect({ ...(up.tlsOptions ?? {}), host: up.hostname, port: up.port, rejectUnauthorized: true, ...(servername ? { servername } : {}) });
   }
   return net.connect({ host: up.hostname, port: up.port });
 }
@@ -126,7 +127,7 @@ export async function tunnelWebSocket(req: IncomingMessage, socket: Duplex, head
       fail(
         connected
           ? BadUpstreamResponse.create({ cause: err })
-          : UpstreamUnavailable.create({ cause: err, logMessage: `environment "${upstream.name}": ${(err as { code?: string }).code ?? 'connect error'}` }),
+          : upstreamError(err, upstream.name),
       );
     const onUpClose = () => fail(BadUpstreamResponse.create({ logMessage: `environment "${upstream.name}": closed before answering the upgrade` }));
     const onClientClose = () => fail(ClientAborted.create());

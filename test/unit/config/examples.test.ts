@@ -25,5 +25,6 @@ for (const file of files) {
     assert.deepEqual(envs.map((e) => e.airflow).sort(), [2, 3]);
     assert.equal(cfg.environments.prod?.airflow, 2);
     assert.equal(cfg.environments.dev?.airflow, 3);
+    if (file === 'keycloak.yaml') assert.match(cfg.environments.prod?.tls?.ca ?? '', /^-----BEGIN CERTIFICATE-----/, 'an https upstream with a private CA');
   });
 }

@@ -1,0 +1,30 @@
+import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
+
+const CERT_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+
+/** The X.509 certificates of a PEM text, in order; a string says what is wrong (never quoting the text). */
+export function parseCertificates(pem: string): X509Certificate[] | string {
+  const blocks = pem.match(CERT_BLOCK) ?? [];
+  if (blocks.length === 0) return 'must hold at least one PEM certificate ("-----BEGIN CERTIFICATE-----" ... "-----END CERTIFICATE-----")';
+  const out: X509Certificate[] = [];
+  for (let i = 0; i < blocks.length; i++) {
+    try {
+      out.push(new X509Certificate(blocks[i]!));
+    } catch {
+      return `certificate ${i + 1} of ${blocks.length} is not a valid X.509 certificate`;
+    }
+  }
+  return out;
+}
+
+/** A PEM private key (unencrypted: the gateway starts unattended); a string says what is wrong. */
+export function parsePrivateKey(pem: string): KeyObject | string {
+  if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(pem)) {
+    return 'is an encrypted private key; give the key unencrypted (e.g. `openssl pkey -in key.pem -out plain.pem`) and protect the file instead';
+  }
+  try {
+    return createPrivateKey({ key: pem, format: 'pem' });
+  } catch {
+    return 'is not a PEM private key ("-----BEGIN PRIVATE KEY-----", "-----BEGIN EC PRIVATE KEY-----" or "-----BEGIN RSA PRIVATE KEY-----")';
+  }
+}
