@@ -93,7 +93,9 @@ export function buildProviderConfig(input: ProviderConfigInput): Configuration {
             name: user.name,
             email: user.email,
             email_verified: true,
-            [groupsClaim]: [...user.groups],
+            ...(user.distributedGroups
+              ? { _claim_names: { [groupsClaim]: 'src1' }, _claim_sources: { src1: { endpoint: `https://graph.example.invalid/v1.0/users/${sub}/getMemberObjects` } } }
+              : { [groupsClaim]: [...user.groups] }),
           };
         },
       };

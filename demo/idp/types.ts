@@ -8,6 +8,11 @@ export interface DemoUser {
   readonly email: string;
   readonly name: string;
   readonly groups: readonly string[];
+  /**
+   * Send the groups as a distributed claim (`_claim_names`/`_claim_sources`, OIDC Core 5.6.2) instead of in the
+   * token, as Entra ID does for an account in more than 200 groups ("group overage"). Tests only.
+   */
+  readonly distributedGroups?: boolean;
 }
 
 export interface DevIdpClient {

@@ -8,3 +8,4 @@ export const UserinfoMismatch = defineError('AIRLOCK_IDENTITY_USERINFO_MISMATCH'
 export const ClaimMissing = defineError('AIRLOCK_IDENTITY_CLAIM_MISSING', 401, 'The identity provider did not send a required claim. Ask an administrator to check the claim mapping.');
 export const ReturnToInvalid = defineError('AIRLOCK_IDENTITY_RETURN_TO_INVALID', 400, 'The return address after sign-in must be a path on this site.');
 export const ResponseIssuerInvalid = defineError('AIRLOCK_IDENTITY_RESPONSE_ISSUER_INVALID', 400, 'The sign-in response did not come from the configured identity provider. Start the sign-in again.');
+export const GroupsNotInToken = defineError('AIRLOCK_IDENTITY_GROUPS_NOT_IN_TOKEN', 403, 'Your identity provider left your group memberships out of the sign-in (this happens when an account is in very many groups), so no Airflow role can be given. Ask an administrator to limit the groups sent to this application.');

@@ -1,7 +1,7 @@
 import type { IdpConfig } from '../config/index.ts';
 import type { Identity } from './identity.ts';
-import { claimGroups, claimString } from './claims.ts';
-import { ClaimMissing } from './errors.ts';
+import { claimGroups, claimString, readClaim } from './claims.ts';
+import { ClaimMissing, GroupsNotInToken } from './errors.ts';
 import type { RoleMapper } from './map-roles.ts';
 
 /**
@@ -18,6 +18,10 @@ export function mapIdentity(
   const sub = claimString(idClaims, claims.subject);
   if (!sub) throw ClaimMissing.create({ logMessage: `ID token has no subject claim "${claims.subject}"`, details: { claim: claims.subject } });
   const username = claimString(merged, claims.username) ?? claimString(merged, 'email') ?? sub;
+  if (readClaim(merged, claims.groups) === undefined) {
+    const why = groupsLeftOut(merged, claims.groups);
+    if (why) throw GroupsNotInToken.create({ logMessage: why, details: { claim: claims.groups } });
+  }
   const groups = claimGroups(merged, claims.groups);
   const authTime = typeof idClaims.auth_time === 'number' ? idClaims.auth_time * 1000 : undefined;
   return Object.freeze({
@@ -31,4 +35,22 @@ export function mapIdentity(
     mfa: Object.freeze({ method: 'none' as const }),
     ...(authTime === undefined ? {} : { authTime }),
   });
+}
+
+/**
+ * Why the groups claim is absent when the IdP says it left it out on purpose, else undefined: a distributed claim
+ * (`_claim_names` names it, OIDC Core 5.6.2; Entra ID does this above 200 groups, "group overage") or Entra's
+ * `hasgroups: true`. Airlock does not fetch distributed claims, and signing such a person in with no groups would
+ * show a "no role" page that blames their groups; the login is refused with the fix instead.
+ */
+function groupsLeftOut(claims: Readonly<Record<string, unknown>>, groupsClaim: string): string | undefined {
+  const names = claims._claim_names;
+  const top = groupsClaim.includes('.') && !/^[a-z][a-z0-9+.-]*:\/\//i.test(groupsClaim) ? groupsClaim.split('.')[0]! : groupsClaim;
+  const distributed = names !== null && typeof names === 'object' && !Array.isArray(names) && (Object.hasOwn(names, groupsClaim) || Object.hasOwn(names, top));
+  if (!distributed && claims.hasgroups !== true) return undefined;
+  return (
+    `the IdP left the "${groupsClaim}" claim out of the token (${distributed ? 'a distributed claim in _claim_names' : 'hasgroups: true'}; Entra ID does this above 200 groups, "group overage"), ` +
+    'and Airlock does not fetch distributed claims. Make the IdP send fewer groups: in Entra ID, Token configuration -> groups claim -> "Groups assigned to the application" ' +
+    '(and assign the Airflow groups to the enterprise app), or send app roles and set idp.claims.groups: roles'
+  );
 }
