@@ -16,3 +16,4 @@ export { loadConfig, resolveConfigPath } from './load-config.ts';
 export { ConfigHolder, type Builder, type ReloadResult, type HolderOptions } from './holder.ts';
 export { installSighupReload, type ReloadLogger } from './sighup.ts';
 export { summarizeConfig } from './summary.ts';
+export { parseCertificates } from './schema/pem.ts';

@@ -1,4 +1,5 @@
-import type { AirlockConfig } from '../config/index.ts';
+import type { X509Certificate } from 'node:crypto';
+import { parseCertificates, type AirlockConfig } from '../config/index.ts';
 import { coseAlgorithmIds } from './algorithms.ts';
 import { KNOWN_AUTHENTICATORS } from './aaguid-names.ts';
 
@@ -13,6 +14,8 @@ export interface CompiledWebauthn {
   readonly userVerification: 'required' | 'preferred';
   readonly attestation: 'none' | 'direct';
   readonly allowedAaguids: ReadonlySet<string>;
+  /** With attestation "direct": the roots an attestation chain must lead to. */
+  readonly attestationRoots: readonly X509Certificate[];
   readonly attachment: 'any' | 'platform' | 'cross-platform';
   readonly algorithms: readonly number[];
   readonly requiredRoles: ReadonlySet<string>;
@@ -66,6 +69,7 @@ export function compileWebauthn(cfg: WebauthnConfig, publicUrl: string): Compile
     userVerification: cfg.user_verification,
     attestation: cfg.attestation,
     allowedAaguids: new Set(cfg.allowed_aaguids),
+    attestationRoots: Object.freeze(rootsOf(cfg.attestation_roots)),
     attachment: cfg.authenticator_attachment,
     algorithms: Object.freeze(coseAlgorithmIds(cfg.algorithms)),
     requiredRoles: roles,
@@ -85,4 +89,11 @@ export function compileWebauthn(cfg: WebauthnConfig, publicUrl: string): Compile
       withoutAuthTime: cfg.idp_mfa.without_auth_time,
     }),
   });
+}
+
+function rootsOf(pem: string | undefined): X509Certificate[] {
+  if (pem === undefined) return [];
+  const certs = parseCertificates(pem);
+  if (typeof certs === 'string') throw new TypeError(`webauthn.attestation_roots ${certs}`);
+  return certs;
 }

@@ -38,3 +38,4 @@ export const RequestInvalid = defineError('AIRLOCK_WEBAUTHN_REQUEST_INVALID', 40
 /** Sent by the request pipeline when decide() says step_up (policy.step_up); the JSON carries step_up_url. */
 export const StepUpRequired = defineError('AIRLOCK_WEBAUTHN_STEP_UP_REQUIRED', 401, 'This action needs a fresh confirmation with your security key.');
 export const KeysDisabled = defineError('AIRLOCK_WEBAUTHN_KEYS_DISABLED', 403, 'Your security keys were disabled (a possible clone was detected). Ask an administrator to revoke them before you register a new one.');
+export const AttestationUntrusted = defineError('AIRLOCK_WEBAUTHN_ATTESTATION_UNTRUSTED', 400, 'This site accepts only security keys from the makers it trusts; this key could not prove it is one of them.');

@@ -7,6 +7,7 @@ import {
 import { decodeAttestationObject, decodeCredentialPublicKey } from '@simplewebauthn/server/helpers';
 import { isAirlockError } from '../errors/index.ts';
 import { ZERO_AAGUID } from './aaguid-names.ts';
+import { attestationChainProblem } from './attestation-chain.ts';
 import type { CeremonyDeps, CeremonyPerson } from './ceremony.ts';
 import { checkAuthenticatorData, checkClientData, decodeClientData, takeChallenge } from './checks.ts';
 import {
@@ -15,6 +16,7 @@ import {
   AttachmentNotAllowed,
   AttestationInvalid,
   AttestationRequired,
+  AttestationUntrusted,
   CredentialExists,
   CredentialIdMismatch,
   ResponseMalformed,
@@ -85,10 +87,12 @@ async function verifyAndStore(d: CeremonyDeps, person: CeremonyPerson, binding: 
 
   let fmt: string;
   let authData: Uint8Array;
+  let x5c: unknown;
   try {
     const att = decodeAttestationObject(Buffer.from(response.response.attestationObject, 'base64url'));
     fmt = att.get('fmt');
     authData = att.get('authData');
+    x5c = att.get('attStmt')?.get('x5c');
   } catch (cause) {
     throw ResponseMalformed.create({ cause, logMessage: 'attestationObject is not CBOR of the expected shape' });
   }
@@ -135,6 +139,13 @@ async function verifyAndStore(d: CeremonyDeps, person: CeremonyPerson, binding: 
     throw AttestationInvalid.create({ cause, logMessage: 'attestation verification failed' });
   }
   if (!verified.verified) throw AttestationInvalid.create({ logMessage: 'attestation not verified' });
+  if (cfg.attestation === 'direct') {
+    // @simplewebauthn checked the statement's signature; who made the key is proven only by a chain to a root we trust
+    const certs = Array.isArray(x5c) && x5c.every((c) => c instanceof Uint8Array) ? (x5c as Uint8Array[]) : [];
+    if (certs.length === 0) throw AttestationRequired.create({ logMessage: `"${fmt}" attestation without a certificate (self attestation) while direct attestation is required` });
+    const problem = attestationChainProblem(certs, cfg.attestationRoots, now);
+    if (problem) throw AttestationUntrusted.create({ logMessage: `AAGUID ${aaguid}: ${problem}`, details: { aaguid } });
+  }
   const info = verified.registrationInfo;
   const ext = response.clientExtensionResults as { credProps?: { rk?: unknown } };
   const cred = {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { duration, text } from './common.ts';
+import { parseCertificates } from './pem.ts';
 
 /**
  * The `webauthn:` section: who must use a security key, how strictly keys are verified, passwordless login
@@ -60,6 +61,8 @@ export const webauthnSchema = z
     /** "none": any authenticator (its attestation is not checked); "direct": a verified attestation from an AAGUID in allowed_aaguids. */
     attestation: z.enum(['none', 'direct']).default('none'),
     allowed_aaguids: z.array(aaguid).default([]),
+    /** With attestation "direct": PEM root certificates of the makers you trust (e.g. Yubico's); an attestation must chain to one. */
+    attestation_roots: text.optional(),
     /** "platform" (built into the device), "cross-platform" (roaming keys: USB/NFC/BLE) or "any". */
     authenticator_attachment: z.enum(['any', 'platform', 'cross-platform']).default('any'),
     /** COSE algorithms accepted for credential keys. */
@@ -85,6 +88,17 @@ export const webauthnSchema = z
     }
     if (v.attestation === 'direct' && Array.isArray(v.allowed_aaguids) && v.allowed_aaguids.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['allowed_aaguids'], message: 'list the AAGUIDs to accept when attestation is "direct"' });
+    }
+    if (v.attestation === 'direct' && v.attestation_roots === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['attestation_roots'], message: 'required when attestation is "direct": the PEM root certificates of the makers you trust (e.g. ${file:/etc/airlock/yubico-roots.pem} from https://developers.yubico.com/PKI/); without them any software authenticator could claim an allowed AAGUID' });
+    }
+    if (typeof v.attestation_roots === 'string') {
+      const roots = parseCertificates(v.attestation_roots);
+      if (typeof roots === 'string') ctx.addIssue({ code: 'custom', path: ['attestation_roots'], message: roots });
+      else if (roots.some((r) => !r.ca)) ctx.addIssue({ code: 'custom', path: ['attestation_roots'], message: 'holds a certificate that is not a CA certificate (give the makers\' root certificates)' });
+    }
+    if (v.attestation === 'none' && v.attestation_roots !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['attestation_roots'], message: 'is checked only with attestation: direct' });
     }
     if (v.attestation === 'none' && Array.isArray(v.allowed_aaguids) && v.allowed_aaguids.length > 0) {
       ctx.addIssue({ code: 'custom', path: ['allowed_aaguids'], message: 'is checked only with attestation: direct (an unattested AAGUID proves nothing)' });

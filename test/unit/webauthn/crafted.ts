@@ -108,13 +108,19 @@ export class CraftedAuthenticator {
     return this.credentialId.toString('base64url');
   }
 
-  register(challenge: string, o: { origin?: string; rpId?: string; type?: 'webauthn.create' | 'webauthn.get'; flags?: Flags; fmt?: 'none' | 'packed'; aaguid?: Buffer; responseId?: string; attachment?: 'platform' | 'cross-platform' } = {}) {
+  /**
+   * A registration response. fmt "packed" without `attestation` is self attestation (signed with the credential
+   * key); with it, full attestation: signed with `attestation.key` (ES256) and `attestation.x5c` (DER, leaf first).
+   */
+  register(challenge: string, o: { origin?: string; rpId?: string; type?: 'webauthn.create' | 'webauthn.get'; flags?: Flags; fmt?: 'none' | 'packed'; aaguid?: Buffer; responseId?: string; attachment?: 'platform' | 'cross-platform'; attestation?: { key: KeyObject; x5c: Buffer[] } } = {}) {
     const cd = clientDataJSON(o.type ?? 'webauthn.create', challenge, o.origin ?? this.origin);
     const ad = authData({ rpId: o.rpId ?? this.rpId, flags: o.flags, counter: this.counter, attested: { aaguid: o.aaguid ?? ZERO, credentialId: this.credentialId, cosePublicKey: this.key.cosePublicKey } });
     let attStmt: Map<string, Cbor> = new Map();
     if (o.fmt === 'packed') {
-      const sig = signWith(this.key, Buffer.concat([ad, createHash('sha256').update(cd).digest()]));
-      attStmt = new Map<string, Cbor>([['alg', this.key.coseAlg], ['sig', sig]]);
+      const signed = Buffer.concat([ad, createHash('sha256').update(cd).digest()]);
+      attStmt = o.attestation
+        ? new Map<string, Cbor>([['alg', -7], ['sig', sign('sha256', signed, o.attestation.key)], ['x5c', o.attestation.x5c]])
+        : new Map<string, Cbor>([['alg', this.key.coseAlg], ['sig', signWith(this.key, signed)]]);
     }
     const att = cbor(new Map<string, Cbor>([['fmt', o.fmt ?? 'none'], ['attStmt', attStmt], ['authData', ad]]));
     const id = o.responseId ?? this.id;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { webauthnSchema } from '../../../src/config/schema/webauthn.ts';
 import type { Identity } from '../../../src/identity/index.ts';
+import { attestationPem } from '../../support/attestation-fixtures.ts';
 import { compileWebauthn, freshForManagement, gateFor, idpMfaFrom, mustUseKey } from '../../../src/webauthn/index.ts';
 
 const compile = (section: Record<string, unknown>) => compileWebauthn(webauthnSchema.parse(section), 'https://airflow.example.com');
@@ -73,14 +74,28 @@ describe('enrolment gate', () => {
 });
 
 describe('webauthn config', () => {
-  test('direct attestation needs allowed_aaguids; allowed_aaguids need direct; challenge_ttl at most 5m', () => {
+  test('direct attestation needs allowed_aaguids (and attestation_roots); allowed_aaguids need direct; challenge_ttl at most 5m', () => {
     assert.equal(webauthnSchema.safeParse({ attestation: 'direct' }).success, false);
     assert.equal(webauthnSchema.safeParse({ allowed_aaguids: ['cb69481e-8ff7-4039-93ec-0a2729a154a8'] }).success, false);
     assert.equal(webauthnSchema.safeParse({ challenge_ttl: '6m' }).success, false);
     assert.equal(webauthnSchema.safeParse({ idp_mfa: { accept: true } }).success, false);
     assert.equal(webauthnSchema.safeParse({ required_for: ['group:'] }).success, false);
-    const ok = webauthnSchema.parse({ attestation: 'direct', allowed_aaguids: ['CB69481E-8FF7-4039-93EC-0A2729A154A8'], challenge_ttl: '5m' });
+    const ok = webauthnSchema.parse({ attestation: 'direct', allowed_aaguids: ['CB69481E-8FF7-4039-93EC-0A2729A154A8'], attestation_roots: attestationPem.makerRoot, challenge_ttl: '5m' });
     assert.deepEqual(ok.allowed_aaguids, ['cb69481e-8ff7-4039-93ec-0a2729a154a8']);
+    assert.equal(compileWebauthn(ok, 'https://airflow.example.com').attestationRoots.length, 1);
+  });
+
+  test('direct attestation needs attestation_roots (CA certificates); none refuses them', () => {
+    const issues = (section: Record<string, unknown>) => {
+      const r = webauthnSchema.safeParse(section);
+      assert.equal(r.success, false);
+      return r.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    };
+    const aaguids = ['cb69481e-8ff7-4039-93ec-0a2729a154a8'];
+    assert.match(issues({ attestation: 'direct', allowed_aaguids: aaguids }).join('\n'), /attestation_roots: required when attestation is "direct".*software authenticator/);
+    assert.match(issues({ attestation: 'direct', allowed_aaguids: aaguids, attestation_roots: attestationPem.makerAttestation }).join('\n'), /attestation_roots: holds a certificate that is not a CA/);
+    assert.match(issues({ attestation: 'direct', allowed_aaguids: aaguids, attestation_roots: 'no pem here' }).join('\n'), /attestation_roots: must hold at least one PEM certificate/);
+    assert.match(issues({ attestation_roots: attestationPem.makerRoot }).join('\n'), /attestation_roots: is checked only with attestation: direct/);
   });
 
   test('rp_id must be public_url\'s host or a parent domain', () => {

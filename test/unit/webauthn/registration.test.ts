@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { finishRegistration, startRegistration, webauthnErrors as E, type CeremonyDeps } from '../../../src/webauthn/index.ts';
+import { attestationKey, attestationPem, der } from '../../support/attestation-fixtures.ts';
 import { aaguidBytes, CraftedAuthenticator } from './crafted.ts';
 import { alice, ALICE_SESSION, BOB_SESSION, bob, harness, ORIGIN, RP_ID, type Harness, refusedWith } from './setup.ts';
 
@@ -68,13 +69,57 @@ describe('registration with crafted responses', () => {
     assert.equal(ok.alg, -8);
   });
 
-  test('direct attestation: "none" -> ATTESTATION_REQUIRED; AAGUID outside the allow-list -> AAGUID_NOT_ALLOWED; listed -> stored', async () => {
-    const d = h.deps({ attestation: 'direct', allowed_aaguids: [YUBIKEY_5] });
-    await refusedWith(enrol(d, new CraftedAuthenticator(RP_ID, ORIGIN), { fmt: 'none', aaguid: aaguidBytes(YUBIKEY_5) }), E.AttestationRequired.code);
-    await refusedWith(enrol(d, new CraftedAuthenticator(RP_ID, ORIGIN), { fmt: 'packed', aaguid: aaguidBytes('ee882879-721c-4913-9775-3dfcce97072a') }), E.AaguidNotAllowed.code);
-    const ok = await enrol(d, new CraftedAuthenticator(RP_ID, ORIGIN), { fmt: 'packed', aaguid: aaguidBytes(YUBIKEY_5) });
-    assert.equal(ok.aaguid, YUBIKEY_5);
-    assert.equal(ok.fmt, 'packed');
+  describe('direct attestation (allowed_aaguids + attestation_roots)', () => {
+    const direct = () => h.deps({ attestation: 'direct', allowed_aaguids: [YUBIKEY_5], attestation_roots: attestationPem.makerRoot });
+    const maker = { key: attestationKey('maker'), x5c: [der(attestationPem.makerAttestation), der(attestationPem.makerIntermediate)] };
+    // the fixtures are valid from when they were made; the chain is checked at the ceremony's clock
+    beforeEach(() => {
+      h.clock = Date.now();
+    });
+
+    test('a chain from the trusted maker root with an allowed AAGUID is stored', async () => {
+      const ok = await enrol(direct(), new CraftedAuthenticator(RP_ID, ORIGIN), { fmt: 'packed', aaguid: aaguidBytes(YUBIKEY_5), attestation: maker });
+      assert.equal(ok.aaguid, YUBIKEY_5);
+      assert.equal(ok.fmt, 'packed');
+      // the root itself at the end of x5c is accepted too
+      const withRoot = { ...maker, x5c: [...maker.x5c, der(attestationPem.makerRoot)] };
+      assert.equal((await enrol(direct(), new CraftedAuthenticator(RP_ID, ORIGIN), { fmt: 'packed', aaguid: aaguidBytes(YUBIKEY_5), attestation: withRoot })).fmt, 'packed');
+    });
+
+    test('"none" or self attestation (no certificate) claiming an allowed AAGUID -> ATTESTATION_REQUIRED', async () => {
+      await refusedWith(enrol(direct(), new CraftedAuthenticator(RP_ID, ORIGIN), { fmt: 'none', aaguid: aaguidBytes(YUBIKEY_5) }), E.AttestationRequired.code);
+      await refusedWith(enrol(direct(), new CraftedAuthenticator(RP_ID, ORIGIN), { fmt: 'packed', aaguid: aaguidBytes(YUBIKEY_5) }), E.AttestationRequired.code);
+    });
+
+    test('an AAGUID outside the allow-list -> AAGUID_NOT_ALLOWED, even from the trusted maker', async () => {
+      await refusedWith(enrol(direct(), new CraftedAuthenticator(RP_ID, ORIGIN), { fmt: 'packed', aaguid: aaguidBytes('ee882879-721c-4913-9775-3dfcce97072a'), attestation: maker }), E.AaguidNotAllowed.code);
+    });
+
+    test('hostile chains claiming an allowed AAGUID -> ATTESTATION_UNTRUSTED: a self-made root with the same names, a missing intermediate, a leaf posing as a CA', async () => {
+      const rogue = { key: attestationKey('rogue'), x5c: [der(attestationPem.rogueAttestation)] };
+      const rogueWithRoot = { ...rogue, x5c: [...rogue.x5c, der(attestationPem.rogueRoot)] };
+      const noIntermediate = { ...maker, x5c: [der(attestationPem.makerAttestation)] };
+      const leafAsCa = { ...maker, x5c: [der(attestationPem.makerAttestation), der(attestationPem.rogueAttestation), der(attestationPem.makerIntermediate)] };
+      for (const attestation of [rogue, rogueWithRoot, noIntermediate, leafAsCa]) {
+        await refusedWith(enrol(direct(), new CraftedAuthenticator(RP_ID, ORIGIN), { fmt: 'packed', aaguid: aaguidBytes(YUBIKEY_5), attestation }), E.AttestationUntrusted.code);
+      }
+      const refused = h.events.filter((e) => e.kind === 'failed').map((e) => e.code);
+      assert.deepEqual(refused, Array(4).fill(E.AttestationUntrusted.code), 'each refusal is an audited WebAuthn event');
+    });
+
+    test('a chain outside its validity at the ceremony time (expired, or not valid yet) -> ATTESTATION_UNTRUSTED', async () => {
+      for (const at of [Date.now() + 200 * 365 * 86_400_000, Date.parse('2020-01-01T00:00:00Z')]) {
+        h.clock = at;
+        await refusedWith(enrol(direct(), new CraftedAuthenticator(RP_ID, ORIGIN), { fmt: 'packed', aaguid: aaguidBytes(YUBIKEY_5), attestation: maker }), E.AttestationUntrusted.code);
+      }
+    });
+
+    test('an attestation from a maker root that is not configured is untrusted, and trusted once its root is configured', async () => {
+      const rogue = { key: attestationKey('rogue'), x5c: [der(attestationPem.rogueAttestation)] };
+      await refusedWith(enrol(direct(), new CraftedAuthenticator(RP_ID, ORIGIN), { fmt: 'packed', aaguid: aaguidBytes(YUBIKEY_5), attestation: rogue }), E.AttestationUntrusted.code);
+      const both = h.deps({ attestation: 'direct', allowed_aaguids: [YUBIKEY_5], attestation_roots: `${attestationPem.makerRoot}\n${attestationPem.rogueRoot}` });
+      assert.equal((await enrol(both, new CraftedAuthenticator(RP_ID, ORIGIN), { fmt: 'packed', aaguid: aaguidBytes(YUBIKEY_5), attestation: rogue })).aaguid, YUBIKEY_5);
+    });
   });
 
   test('a replayed registration (same challenge twice) -> CHALLENGE_UNKNOWN', async () => {
