@@ -59,10 +59,15 @@ export const configSchema = z
     return { ...cfg, cookie: { ...cfg.cookie, name: cfg.cookie.name ?? (https ? '__Host-airlock' : 'airlock') } };
   });
 
-function checkPublicUrl(u: URL, cfg: { cookie: unknown }, ctx: z.RefinementCtx): void {
+function checkPublicUrl(u: URL, cfg: { cookie: unknown; webauthn?: unknown }, ctx: z.RefinementCtx): void {
   if (u.pathname !== '/' && u.pathname !== '') ctx.addIssue({ code: 'custom', path: ['public_url'], message: 'must be an origin without a path, e.g. https://airflow.example.com' });
   if (u.search !== '' || u.hash !== '') ctx.addIssue({ code: 'custom', path: ['public_url'], message: 'must not have a query or fragment' });
   if (u.protocol === 'http:' && !isLoopbackHost(u.hostname)) ctx.addIssue({ code: 'custom', path: ['public_url'], message: 'must be https:// (http:// is allowed only for localhost development)' });
+  const rpId = (cfg.webauthn as { rp_id?: unknown } | undefined)?.rp_id;
+  const host = u.hostname.toLowerCase();
+  if (typeof rpId === 'string' && rpId !== host && !host.endsWith(`.${rpId}`)) {
+    ctx.addIssue({ code: 'custom', path: ['webauthn', 'rp_id'], message: `must be public_url's host (${host}) or a parent domain of it` });
+  }
   const name = (cfg.cookie as { name?: unknown } | undefined)?.name;
   if (u.protocol === 'https:' && typeof name === 'string' && !name.startsWith('__Host-')) {
     ctx.addIssue({ code: 'custom', path: ['cookie', 'name'], message: 'must start with "__Host-" on https' });
