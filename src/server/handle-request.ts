@@ -41,6 +41,8 @@ async function pipeline(req: IncomingMessage, res: ServerResponse, svc: GatewayS
     rs.env = 'gateway';
     rs.decision = 'gateway';
     tagResponse(res, rs);
+    // Airlock terminates TLS: browsers learn to use https only (every sign-in passes here)
+    if (rt.config.listen_tls) res.setHeader('strict-transport-security', HSTS);
     return handleGatewayEndpoint(req, res, svc, rt, rs);
   }
   const route = routeOf(rt, req.headers.host, method, rawUrl);
@@ -133,6 +135,8 @@ function respondWithError(req: IncomingMessage, res: ServerResponse, svc: Gatewa
  * gateway writes get it here; a forwarded response gets it in its writeHead() (forwardRequest's requestId), so
  * Node takes its fast path for the upstream's headers.
  */
+const HSTS = 'max-age=31536000';
+
 function tagResponse(res: ServerResponse, rs: RequestState): void {
   if (!res.headersSent) res.setHeader('x-request-id', rs.id);
 }

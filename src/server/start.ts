@@ -34,7 +34,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
   }
   const c = await startCluster({ configPath: opts.configPath, workers, log, ...(opts.port !== undefined ? { port: opts.port } : {}) });
   const host = config.listen.host === '0.0.0.0' || config.listen.host === '::' ? '127.0.0.1' : config.listen.host;
-  return { url: `http://${host}:${c.port}`, port: c.port, workers: c.workers, close: () => c.close() };
+  return { url: `${config.listen_tls ? 'https' : 'http'}://${host}:${c.port}`, port: c.port, workers: c.workers, close: () => c.close() };
 }
 
 /** Entry point of a cluster worker process (bin/airlock.js __worker). */

@@ -1,4 +1,4 @@
-import http from 'node:http';
+import type https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { ConfigHolder, installSighupReload, type AirlockConfig } from '../config/index.ts';
 import { KeyRing, type KeyStorage } from '../keys/index.ts';
@@ -15,6 +15,7 @@ import { GatewayMetrics } from './metrics.ts';
 import { buildRuntime, type Runtime } from './runtime.ts';
 import { signingKeyStorage } from './signing-key-storage.ts';
 import { DagMetadataSources } from './dag-metadata.ts';
+import { createListener, listenerTls, reloadedTls } from './listener.ts';
 
 export interface WorkerOptions {
   readonly configPath: string;
@@ -95,8 +96,15 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   // start OIDC discovery now; failures are retried on the next login and reported by /.airlock/readyz
   runtime().rp.configuration().catch((err) => log.warn({ err: { code: err.code, message: err.message } }, 'IdP discovery failed; new logins get 503 until it succeeds'));
 
-  const server = http.createServer({ keepAliveTimeout: 65_000, headersTimeout: 30_000, requestTimeout: 0 }, (req, res) => {
+  const tls = listenerTls(cfg, opts.configPath);
+  const server = createListener(tls, (req, res) => {
     void handleRequest(req, res, svc);
+  });
+  // a reload serves a renewed certificate to new connections; switching http <-> https is refused (restart)
+  holder.addBuilder('listener', (config: AirlockConfig) => reloadedTls(tls !== undefined, config, opts.configPath));
+  holder.onChange((next) => {
+    const t = next.built.get('listener') as ReturnType<typeof listenerTls>;
+    if (t) (server as https.Server).setSecureContext(t);
   });
   installClientErrorHandler(server);
   server.on('upgrade', (req, socket, head) => void handleUpgrade(req, socket, head, svc));
@@ -140,7 +148,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
 
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`,
+    url: `${tls ? 'https' : 'http'}://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`,
     port: address.port,
     services: svc,
     close() {

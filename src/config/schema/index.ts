@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AIRFLOW_ROLES, ALWAYS, cidr, httpUrl, isLoopbackHost, listenAddress, parseUrl, text } from './common.ts';
 import { idpSchema } from './idp.ts';
+import { listenTlsSchema } from './listen-tls.ts';
 import { environmentsSchema } from './environments.ts';
 import { cookieSchema, sessionSchema } from './session.ts';
 import { storeSchema } from './store.ts';
@@ -19,6 +20,8 @@ const rolesSchema = z.record(
 export const configSchema = z
   .strictObject({
     listen: listenAddress.default({ host: '0.0.0.0', port: 8080 }),
+    /** Serve https on `listen` with this certificate (else plain HTTP, for a TLS terminator in front). */
+    listen_tls: listenTlsSchema.optional(),
     /** The URL people use to reach Airlock; the redirect URI is <public_url>/.airlock/callback. */
     public_url: httpUrl.transform((v) => v.replace(/\/+$/, '')),
     /** Worker processes; "auto" = the number of cores. */
@@ -59,10 +62,11 @@ export const configSchema = z
     return { ...cfg, cookie: { ...cfg.cookie, name: cfg.cookie.name ?? (https ? '__Host-airlock' : 'airlock') } };
   });
 
-function checkPublicUrl(u: URL, cfg: { cookie: unknown; webauthn?: unknown }, ctx: z.RefinementCtx): void {
+function checkPublicUrl(u: URL, cfg: { cookie: unknown; webauthn?: unknown; listen_tls?: unknown }, ctx: z.RefinementCtx): void {
   if (u.pathname !== '/' && u.pathname !== '') ctx.addIssue({ code: 'custom', path: ['public_url'], message: 'must be an origin without a path, e.g. https://airflow.example.com' });
   if (u.search !== '' || u.hash !== '') ctx.addIssue({ code: 'custom', path: ['public_url'], message: 'must not have a query or fragment' });
   if (u.protocol === 'http:' && !isLoopbackHost(u.hostname)) ctx.addIssue({ code: 'custom', path: ['public_url'], message: 'must be https:// (http:// is allowed only for localhost development)' });
+  if (u.protocol === 'http:' && cfg.listen_tls !== undefined) ctx.addIssue({ code: 'custom', path: ['public_url'], message: 'must be https:// when Airlock serves TLS itself (listen_tls)' });
   const rpId = (cfg.webauthn as { rp_id?: unknown } | undefined)?.rp_id;
   const host = u.hostname.toLowerCase();
   if (typeof rpId === 'string' && rpId !== host && !host.endsWith(`.${rpId}`)) {

@@ -28,3 +28,22 @@ export function parsePrivateKey(pem: string): KeyObject | string {
     return 'is not a PEM private key ("-----BEGIN PRIVATE KEY-----", "-----BEGIN EC PRIVATE KEY-----" or "-----BEGIN RSA PRIVATE KEY-----")';
   }
 }
+
+/**
+ * What is wrong with a certificate (chain, leaf first) and its private key as a pair: each unparsable, the key not
+ * the leaf's, the leaf expired. Empty when they can be served.
+ */
+export function certAndKeyProblems(certPem: string | undefined, keyPem: string | undefined, now = Date.now()): Array<{ readonly part: 'cert' | 'key'; readonly message: string }> {
+  const out: Array<{ part: 'cert' | 'key'; message: string }> = [];
+  const certs = certPem === undefined ? undefined : parseCertificates(certPem);
+  if (typeof certs === 'string') out.push({ part: 'cert', message: certs });
+  const key = keyPem === undefined ? undefined : parsePrivateKey(keyPem);
+  if (typeof key === 'string') out.push({ part: 'key', message: key });
+  if (Array.isArray(certs) && key !== undefined && typeof key !== 'string') {
+    const leaf = certs[0]!;
+    if (!leaf.checkPrivateKey(key)) out.push({ part: 'key', message: 'does not belong to the certificate (the first one in its file)' });
+    const until = Date.parse(leaf.validTo);
+    if (until < now) out.push({ part: 'cert', message: `expired on ${new Date(until).toISOString()}` });
+  }
+  return out;
+}

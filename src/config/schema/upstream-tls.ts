@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Secret } from '../secret.ts';
 import { ALWAYS, secret, text } from './common.ts';
-import { parseCertificates, parsePrivateKey } from './pem.ts';
+import { certAndKeyProblems, parseCertificates } from './pem.ts';
 
 /**
  * TLS towards one https:// upstream. The upstream's certificate is always verified (there is no switch to turn
@@ -32,16 +32,8 @@ export const upstreamTlsSchema = z
     if (hasCert !== hasKey) {
       ctx.addIssue({ code: 'custom', path: [hasCert ? 'client_key' : 'client_cert'], message: `required with ${hasCert ? 'client_cert' : 'client_key'} (mutual TLS needs both)` });
     }
-    const certs = typeof v.client_cert === 'string' ? parseCertificates(v.client_cert) : undefined;
-    if (typeof certs === 'string') ctx.addIssue({ code: 'custom', path: ['client_cert'], message: certs });
-    const key = v.client_key instanceof Secret ? parsePrivateKey(v.client_key.reveal()) : undefined;
-    if (typeof key === 'string') ctx.addIssue({ code: 'custom', path: ['client_key'], message: key });
-    if (Array.isArray(certs) && key !== undefined && typeof key !== 'string') {
-      const leaf = certs[0]!;
-      if (!leaf.checkPrivateKey(key)) ctx.addIssue({ code: 'custom', path: ['client_key'], message: 'does not belong to client_cert (the first certificate there)' });
-      const until = new Date(leaf.validTo);
-      if (until.getTime() < Date.now()) ctx.addIssue({ code: 'custom', path: ['client_cert'], message: `expired on ${until.toISOString()}` });
-    }
+    const problems = certAndKeyProblems(typeof v.client_cert === 'string' ? v.client_cert : undefined, v.client_key instanceof Secret ? v.client_key.reveal() : undefined);
+    for (const p of problems) ctx.addIssue({ code: 'custom', path: [p.part === 'cert' ? 'client_cert' : 'client_key'], message: p.message });
   }, ALWAYS);
 
 export type UpstreamTlsConfig = z.infer<typeof upstreamTlsSchema>;

@@ -98,7 +98,7 @@ describe('environments.<name>.tls', () => {
     at(list, 'environments.inline.tls.client_key', /secret reference/);
     at(list, 'environments.notpem.tls.ca', /at least one PEM certificate/);
     at(list, 'environments.badcert.tls.ca', /certificate 1 of 1 is not a valid X\.509 certificate/);
-    at(list, 'environments.mismatch.tls.client_key', /does not belong to client_cert/);
+    at(list, 'environments.mismatch.tls.client_key', /does not belong to the certificate/);
     at(list, 'environments.encrypted.tls.client_key', /encrypted private key/);
     at(list, 'environments.notakey.tls.client_key', /not a PEM private key/);
     at(list, 'environments.sni.tls.server_name', /DNS name/);
@@ -120,5 +120,46 @@ describe('environments.<name>.upstream is an origin', () => {
   test('a trailing slash is still an origin', () => {
     const cfg = parseWith('  prod: { host: a.example.com, upstream: "http://airflow:8080/", airflow: 2 }\n');
     assert.equal(cfg.environments.prod!.upstream, 'http://airflow:8080/');
+  });
+});
+
+describe('listen_tls (Airlock serving https itself)', () => {
+  const LISTEN = `public_url: https://airflow.example.com
+idp: { issuer: https://idp.example.com, client_id: airlock, client_secret: "\${env:S}" }
+environments:
+  prod: { host: airflow.example.com, upstream: "http://airflow-prod:8080", airflow: 2 }
+`;
+  const load = (extra: string, publicUrl?: string) => {
+    const t = tempDir();
+    try {
+      for (const f of ['upstream.pem', 'upstream.key', 'client.key'] satisfies TlsFixture[]) t.write(f, tlsFixture(f));
+      const text = (publicUrl ? LISTEN.replace('https://airflow.example.com', publicUrl) : LISTEN) + extra;
+      return parseConfig(text, { source: 'test.yaml', baseDir: t.dir, env: { S: 'x' } });
+    } finally {
+      t.cleanup();
+    }
+  };
+  const refused = (extra: string, publicUrl?: string): ConfigProblem[] => {
+    try {
+      load(extra, publicUrl);
+    } catch (err) {
+      assert.ok(err instanceof ConfigError, String(err));
+      return err.problems;
+    }
+    assert.fail('expected a ConfigError');
+  };
+
+  test('a certificate and its key load; the key is a Secret', () => {
+    const cfg = load('listen_tls: { cert: "${file:upstream.pem}", key: "${file:upstream.key}" }\n');
+    assert.match(cfg.listen_tls!.cert, /^-----BEGIN CERTIFICATE-----/);
+    assert.ok(cfg.listen_tls!.key instanceof Secret);
+    assert.ok(!JSON.stringify(cfg).includes(tlsFixture('upstream.key').split('\n')[1]!));
+  });
+
+  test('refused: a key that is not the certificate\'s, an inline key, a missing key, http public_url with listen_tls', () => {
+    at(refused('listen_tls: { cert: "${file:upstream.pem}", key: "${file:client.key}" }\n'), 'listen_tls.key', /does not belong to the certificate/);
+    at(refused('listen_tls: { cert: "${file:upstream.pem}", key: "-----BEGIN PRIVATE KEY-----" }\n'), 'listen_tls.key', /secret reference/);
+    at(refused('listen_tls: { cert: "${file:upstream.pem}" }\n'), 'listen_tls.key', /./);
+    at(refused('listen_tls: { cert: "${file:upstream.pem}", key: "${file:upstream.key}" }\n', 'http://localhost:8080'), 'public_url', /must be https:\/\/ when Airlock serves TLS itself/);
   });
 });
