@@ -25,15 +25,18 @@ function parseWith(envLines: string, extra: Record<string, string> = {}) {
   }
 }
 
-function problems(envLines: string, extra?: Record<string, string>): ConfigProblem[] {
+/** The problems of a load that must fail with a ConfigError. */
+function problemsOf(load: () => unknown): ConfigProblem[] {
   try {
-    parseWith(envLines, extra);
+    load();
   } catch (err) {
     assert.ok(err instanceof ConfigError, String(err));
     return err.problems;
   }
   assert.fail('expected a ConfigError');
 }
+
+const problems = (envLines: string, extra?: Record<string, string>): ConfigProblem[] => problemsOf(() => parseWith(envLines, extra));
 
 const at = (list: ConfigProblem[], path: string, message: RegExp) => {
   const p = list.find((x) => x.path === path);
@@ -139,15 +142,7 @@ environments:
       t.cleanup();
     }
   };
-  const refused = (extra: string, publicUrl?: string): ConfigProblem[] => {
-    try {
-      load(extra, publicUrl);
-    } catch (err) {
-      assert.ok(err instanceof ConfigError, String(err));
-      return err.problems;
-    }
-    assert.fail('expected a ConfigError');
-  };
+  const refused = (extra: string, publicUrl?: string): ConfigProblem[] => problemsOf(() => load(extra, publicUrl));
 
   test('a certificate and its key load; the key is a Secret', () => {
     const cfg = load('listen_tls: { cert: "${file:upstream.pem}", key: "${file:upstream.key}" }\n');
