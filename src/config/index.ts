@@ -17,3 +17,4 @@ export { ConfigHolder, type Builder, type ReloadResult, type HolderOptions } fro
 export { installSighupReload, type ReloadLogger } from './sighup.ts';
 export { summarizeConfig } from './summary.ts';
 export { parseCertificates } from './schema/pem.ts';
+export { rpIdCovers } from './schema/common.ts';

@@ -1,5 +1,5 @@
 import type { X509Certificate } from 'node:crypto';
-import { parseCertificates, type AirlockConfig } from '../config/index.ts';
+import { parseCertificates, rpIdCovers, type AirlockConfig } from '../config/index.ts';
 import { coseAlgorithmIds } from './algorithms.ts';
 import { KNOWN_AUTHENTICATORS } from './aaguid-names.ts';
 
@@ -52,7 +52,7 @@ export function compileWebauthn(cfg: WebauthnConfig, publicUrl: string): Compile
   const url = new URL(publicUrl);
   const host = url.hostname.toLowerCase();
   const rpId = cfg.rp_id ?? host;
-  if (rpId !== host && !host.endsWith(`.${rpId}`)) {
+  if (!rpIdCovers(rpId, host)) {
     throw new TypeError(`webauthn.rp_id "${rpId}" must be the host of public_url (${host}) or a parent domain of it`);
   }
   const roles = new Set<string>();

@@ -113,6 +113,11 @@ function formatIpv4(n: bigint): string {
   return [24n, 16n, 8n, 0n].map((s) => String((n >> s) & 0xffn)).join('.');
 }
 
+/** A WebAuthn RP ID may be the host itself or a parent domain of it (never a mere suffix: "ample.com" of "example.com"). */
+export function rpIdCovers(rpId: string, host: string): boolean {
+  return rpId === host || host.endsWith(`.${rpId}`);
+}
+
 export const AIRFLOW_ROLES = ['Admin', 'Op', 'User', 'Viewer', 'Public'] as const;
 
 /** localhost, 127.0.0.1 or [::1]: the only hosts where http:// is tolerated (development, tests). */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AIRFLOW_ROLES, ALWAYS, cidr, httpUrl, isLoopbackHost, listenAddress, parseUrl, text } from './common.ts';
+import { AIRFLOW_ROLES, ALWAYS, cidr, httpUrl, isLoopbackHost, listenAddress, parseUrl, rpIdCovers, text } from './common.ts';
 import { idpSchema } from './idp.ts';
 import { listenTlsSchema } from './listen-tls.ts';
 import { environmentsSchema } from './environments.ts';
@@ -69,7 +69,7 @@ function checkPublicUrl(u: URL, cfg: { cookie: unknown; webauthn?: unknown; list
   if (u.protocol === 'http:' && cfg.listen_tls !== undefined) ctx.addIssue({ code: 'custom', path: ['public_url'], message: 'must be https:// when Airlock serves TLS itself (listen_tls)' });
   const rpId = (cfg.webauthn as { rp_id?: unknown } | undefined)?.rp_id;
   const host = u.hostname.toLowerCase();
-  if (typeof rpId === 'string' && rpId !== host && !host.endsWith(`.${rpId}`)) {
+  if (typeof rpId === 'string' && !rpIdCovers(rpId, host)) {
     ctx.addIssue({ code: 'custom', path: ['webauthn', 'rp_id'], message: `must be public_url's host (${host}) or a parent domain of it` });
   }
   const name = (cfg.cookie as { name?: unknown } | undefined)?.name;
