@@ -18,3 +18,4 @@ export { installSighupReload, type ReloadLogger } from './sighup.ts';
 export { summarizeConfig } from './summary.ts';
 export { parseCertificates } from './schema/pem.ts';
 export { rpIdCovers } from './schema/common.ts';
+export { parseIp, parseCidr, cidrContains, cidrNetworkText, type ParsedIp, type Cidr } from './ip.ts';

@@ -1,4 +1,4 @@
-import { parseIp } from './ip.ts';
+import { parseIp } from '../config/index.ts';
 
 export interface ParsedHost {
   /** Lower-case host name, dotted IPv4, or IPv6 in brackets ("[::1]"). */

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { BadForwarded } from './errors.ts';
-import { cidrContains, parseCidr, parseIp, type Cidr, type ParsedIp } from './ip.ts';
+import { cidrContains, parseCidr, parseIp, type Cidr, type ParsedIp } from '../config/index.ts';
 import { parseHostHeader } from './host-header.ts';
 
 /** The compiled `trusted_proxies` list (build once per config snapshot). */

@@ -1,7 +1,7 @@
-import { isIP } from 'node:net';
 import { z } from 'zod';
 import { Secret } from '../secret.ts';
 import { parseDuration } from '../duration.ts';
+import { cidrNetworkText, parseCidr } from '../ip.ts';
 
 const unwrap = (v: unknown): unknown => (v instanceof Secret ? v.reveal() : v);
 
@@ -73,45 +73,14 @@ export const listenAddress = text.pipe(
     .refine((v) => v.port <= 65535, 'port must be at most 65535'),
 );
 
-/** An IPv4/IPv6 address or CIDR block (network address only: "10.0.0.1/8" is refused with the block meant). */
+/** An IPv4/IPv6 address or CIDR block, parsed exactly as the proxy matches it ("10.0.0.1/8" is refused with the block meant). */
 export const cidr = text.pipe(
   z.string().superRefine((v, ctx) => {
-    const [addr = '', prefix, ...rest] = v.split('/');
-    const family = isIP(addr);
-    const bits = family === 4 ? 32 : 128;
-    if (family === 0 || rest.length > 0 || (prefix !== undefined && !(/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits))) {
-      ctx.addIssue({ code: 'custom', message: 'must be an IP address or CIDR, e.g. "10.0.0.0/8"' });
-      return;
-    }
-    if (prefix === undefined) return;
-    const value = ipValue(addr, family);
-    const hostMask = (1n << BigInt(bits - Number(prefix))) - 1n;
-    if ((value & hostMask) !== 0n) {
-      const network = family === 4 ? `${formatIpv4(value & ~hostMask)}/${prefix}` : undefined;
-      ctx.addIssue({ code: 'custom', message: `has host bits set${network ? `: the block is "${network}"` : ' (give the network address of the block)'}` });
-    }
+    if (parseCidr(v) !== undefined) return;
+    const network = cidrNetworkText(v);
+    ctx.addIssue({ code: 'custom', message: network ? `has host bits set: the block is "${network}"` : 'must be an IP address or CIDR, e.g. "10.0.0.0/8"' });
   }),
 );
-
-/** An address isIP() accepted, as a number (IPv6 with "::" and an embedded IPv4 tail handled). */
-function ipValue(addr: string, family: number): bigint {
-  if (family === 4) return addr.split('.').reduce((n, o) => (n << 8n) | BigInt(Number(o)), 0n);
-  let a = addr.split('%')[0]!;
-  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(a);
-  if (v4) {
-    const n = ipValue(v4[1]!, 4);
-    a = `${a.slice(0, -v4[1]!.length)}${(n >> 16n).toString(16)}:${(n & 0xffffn).toString(16)}`;
-  }
-  const [head = '', tail] = a.split('::');
-  const h = head === '' ? [] : head.split(':');
-  const t = tail === undefined || tail === '' ? [] : tail.split(':');
-  const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
-  return groups.reduce((n, g) => (n << 16n) | BigInt(parseInt(g, 16)), 0n);
-}
-
-function formatIpv4(n: bigint): string {
-  return [24n, 16n, 8n, 0n].map((s) => String((n >> s) & 0xffn)).join('.');
-}
 
 /** A WebAuthn RP ID may be the host itself or a parent domain of it (never a mere suffix: "ample.com" of "example.com"). */
 export function rpIdCovers(rpId: string, host: string): boolean {

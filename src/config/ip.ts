@@ -113,6 +113,44 @@ export function parseCidr(input: string): Cidr | undefined {
   return { network: ip.value, mask, source: input };
 }
 
+/**
+ * For an address/bits with host bits set ("10.0.0.1/8"): the block it lies in, as it should have been written
+ * ("10.0.0.0/8"). Undefined when `input` is not such a CIDR (valid, or not an address/bits at all).
+ */
+export function cidrNetworkText(input: string): string | undefined {
+  const slash = input.indexOf('/');
+  if (slash === -1 || parseCidr(input) !== undefined) return undefined;
+  const addr = input.slice(0, slash);
+  const b = input.slice(slash + 1);
+  const ip = parseIp(addr);
+  const isV4Literal = !addr.includes(':');
+  if (!ip || addr.includes('%') || !/^(0|[1-9][0-9]{0,2})$/.test(b) || Number(b) > (isV4Literal ? 32 : 128)) return undefined;
+  const prefix = isV4Literal ? 96 + Number(b) : Number(b);
+  const mask = prefix === 0 ? 0n : (ALL << BigInt(128 - prefix)) & ALL;
+  const network = ip.value & mask;
+  return `${isV4Literal ? v4Text(network) : v6Text(network)}/${b}`;
+}
+
+/** An IPv6 value as text: eight lower-case groups, the longest run of two or more zero groups as "::". */
+function v6Text(v: bigint): string {
+  const groups = Array.from({ length: 8 }, (_, i) => Number((v >> BigInt(112 - 16 * i)) & 0xffffn));
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) [best, bestLen] = [i, j - i];
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (best === -1) return hex.join(':');
+  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
+}
+
 export function cidrContains(c: Cidr, ip: ParsedIp): boolean {
   return (ip.value & c.mask) === c.network;
 }

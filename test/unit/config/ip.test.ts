@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cidrContains, parseCidr, parseIp } from '../../../src/proxy/ip.ts';
+import { cidrContains, cidrNetworkText, parseCidr, parseIp } from '../../../src/config/index.ts';
 import { compileTrustedProxies } from '../../../src/proxy/index.ts';
 
 test('parses IPv4, IPv6 and IPv4-mapped IPv6', () => {
@@ -45,4 +45,19 @@ test('refuses invalid CIDRs and ones with host bits set (TypeError at compile)',
     assert.throws(() => compileTrustedProxies([bad]), TypeError);
   }
   assert.equal(compileTrustedProxies(['10.0.0.0/8', ' fd00::/8 ']).cidrs.length, 2);
+});
+
+test('cidrNetworkText names the block a CIDR with host bits set lies in; anything else is undefined', () => {
+  const blocks: Array<[string, string]> = [
+    ['10.0.0.1/8', '10.0.0.0/8'],
+    ['192.168.1.77/24', '192.168.1.0/24'],
+    ['2001:db8::1/32', '2001:db8::/32'],
+    ['fd00:1:2:3::9/48', 'fd00:1:2::/48'],
+    ['::ffff:10.0.0.1/120', '::ffff:a00:0/120'],
+    ['1:0:0:1:0:0:0:1/64', '1:0:0:1::/64'],
+  ];
+  for (const [input, block] of blocks) assert.equal(cidrNetworkText(input), block, input);
+  for (const notOne of ['10.0.0.0/8', '10.0.0.1', 'nope/8', '10.0.0.1/33', '10.0.0.1/08', 'fe80::1%eth0/64']) assert.equal(cidrNetworkText(notOne), undefined, notOne);
+  // what it returns is a valid block the proxy accepts
+  for (const bad of ['10.0.0.1/8', '2001:db8::1/32', '::ffff:10.0.0.1/120']) assert.ok(parseCidr(cidrNetworkText(bad)!), bad);
 });
