@@ -29,6 +29,8 @@ export interface StandinOptions {
    * which forwards the prefix): requests must start with it and it is removed before routing.
    */
   basePath?: string;
+  /** Headers added to every response (tests of a hostile upstream, e.g. a Set-Cookie for the gateway's cookie). */
+  extraResponseHeaders?: Record<string, string | string[]>;
 }
 
 export interface AirflowStandin {
@@ -66,6 +68,7 @@ export async function startAirflowStandin(opts: StandinOptions): Promise<Airflow
   const received: RecordedRequest[] = [];
 
   const server = createServer((req, res) => {
+    for (const [name, value] of Object.entries(opts.extraResponseHeaders ?? {})) res.setHeader(name, value);
     handle(req, res).catch(() => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ detail: 'stand-in error' }));

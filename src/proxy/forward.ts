@@ -16,6 +16,8 @@ export interface ForwardOptions {
   readonly headers: ForwardHeaders;
   /** Sent to the client as X-Request-Id with the upstream's response headers. */
   readonly requestId?: string;
+  /** The gateway's cookie names (lower-case): an upstream Set-Cookie for one of them is dropped. */
+  readonly protectedCookies?: ReadonlySet<string>;
   /** An already-read body (the policy inspected it); forwarded byte-identical. Otherwise req is streamed. */
   readonly body?: Buffer;
   readonly signal?: AbortSignal;
@@ -29,6 +31,8 @@ export interface ForwardResult {
   readonly complete: boolean;
   /** What broke the body, for the log (only when complete is false). */
   readonly error?: unknown;
+  /** Gateway cookies the upstream tried to set (dropped), for the log. */
+  readonly droppedCookies?: readonly string[];
 }
 
 function requestHasBody(req: IncomingMessage): boolean {
@@ -58,7 +62,7 @@ export function forwardRequest(req: IncomingMessage, res: ServerResponse, opts: 
     body = req;
   }
   return new Promise((resolve, reject) => {
-    const handler = new ForwardHandler(res, upstream.name, opts.requestId, resolve, reject);
+    const handler = new ForwardHandler(res, upstream.name, opts.requestId, opts.protectedCookies, resolve, reject);
     if (opts.signal) {
       if (opts.signal.aborted) return handler.clientLeft();
       opts.signal.addEventListener('abort', () => handler.clientLeft(), { once: true });
@@ -80,6 +84,8 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
   readonly #res: ServerResponse;
   readonly #env: string;
   readonly #requestId: string | undefined;
+  readonly #protect: ReadonlySet<string> | undefined;
+  #dropped: string[] | undefined;
   readonly #resolve: (r: ForwardResult) => void;
   readonly #reject: (err: unknown) => void;
   readonly #started = performance.now();
@@ -93,10 +99,11 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
   #onClose = (): void => this.#closed();
   #onDrain: (() => void) | undefined;
 
-  constructor(res: ServerResponse, env: string, requestId: string | undefined, resolve: (r: ForwardResult) => void, reject: (err: unknown) => void) {
+  constructor(res: ServerResponse, env: string, requestId: string | undefined, protect: ReadonlySet<string> | undefined, resolve: (r: ForwardResult) => void, reject: (err: unknown) => void) {
     this.#res = res;
     this.#env = env;
     this.#requestId = requestId;
+    this.#protect = protect;
     this.#resolve = resolve;
     this.#reject = reject;
     res.once('close', this.#onClose);
@@ -112,7 +119,9 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     this.#upstreamMs = performance.now() - this.#started;
     this.#status = statusCode;
     try {
-      const out = filterResponseHeaders(headers);
+      const dropped = this.#protect !== undefined && headers['set-cookie'] !== undefined ? [] : undefined; // nothing allocated without Set-Cookie
+      const out = filterResponseHeaders(headers, this.#protect, dropped);
+      if (dropped !== undefined && dropped.length > 0) this.#dropped = dropped;
       // one object for writeHead (no setHeader before it): Node then writes the headers without re-validating each
       if (this.#requestId !== undefined) out['x-request-id'] = this.#requestId;
       this.#res.writeHead(statusCode, out);
@@ -162,7 +171,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     if (this.#res.writableFinished) {
       if (!this.#settled) {
         this.#settle();
-        this.#resolve({ status: this.#status, upstreamMs: this.#upstreamMs, complete: true });
+        this.#resolve({ status: this.#status, upstreamMs: this.#upstreamMs, complete: true, ...(this.#dropped ? { droppedCookies: this.#dropped } : {}) });
       }
       return;
     }

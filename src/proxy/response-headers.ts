@@ -1,12 +1,14 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import { HOP_BY_HOP_RESPONSE } from './header-names.ts';
+import { withoutProtectedCookies } from './protected-cookies.ts';
 
 /**
  * Headers of an upstream response as relayed to the client: hop-by-hop headers and those named in
- * the upstream's Connection header are removed; everything else (Set-Cookie values included, each
- * kept as sent) passes unchanged.
+ * the upstream's Connection header are removed, and Set-Cookie values that set one of the gateway's own cookies
+ * (`protect`, lower-case names; each dropped name is pushed on `dropped`); everything else (other Set-Cookie
+ * values included, each kept as sent) passes unchanged.
  */
-export function filterResponseHeaders(headers: Readonly<Record<string, string | string[] | undefined>>): OutgoingHttpHeaders {
+export function filterResponseHeaders(headers: Readonly<Record<string, string | string[] | undefined>>, protect?: ReadonlySet<string>, dropped: string[] = []): OutgoingHttpHeaders {
   const conn = headers['connection'];
   const named = conn === undefined ? undefined : connectionNamed(conn);
   const out: OutgoingHttpHeaders = {};
@@ -15,6 +17,11 @@ export function filterResponseHeaders(headers: Readonly<Record<string, string | 
     if (value === undefined) continue;
     const n = name.toLowerCase();
     if (HOP_BY_HOP_RESPONSE.has(n) || named?.has(n)) continue;
+    if (n === 'set-cookie' && protect !== undefined && protect.size > 0) {
+      const kept = withoutProtectedCookies(value, protect, dropped);
+      if (kept !== undefined) out[n] = kept;
+      continue;
+    }
     out[n] = value;
   }
   return out;

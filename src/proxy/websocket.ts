@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { BadUpgrade, BadUpstreamResponse, ClientAborted, UpstreamTimeout, UpstreamUnavailable } from './errors.ts';
 import { upstreamError } from './upstream-errors.ts';
+import { withoutProtectedCookies } from './protected-cookies.ts';
 import { HOP_BY_HOP_RESPONSE } from './header-names.ts';
 import type { ForwardHeaders } from './sanitize-headers.ts';
 import type { Upstream } from './upstreams.ts';
@@ -21,12 +22,16 @@ export interface TunnelOptions {
   readonly target: string;
   /** From sanitizeRequestHeaders() (Upgrade/Connection are added here). */
   readonly headers: ForwardHeaders;
+  /** The gateway's cookie names (lower-case): an upstream Set-Cookie for one of them is dropped. */
+  readonly protectedCookies?: ReadonlySet<string>;
 }
 
 export interface TunnelResult {
   /** 101 when the tunnel is up; otherwise the upstream's refusal status, relayed to the client. */
   readonly status: number;
   readonly upstreamMs: number;
+  /** Gateway cookies the upstream tried to set (dropped), for the log. */
+  readonly droppedCookies?: readonly string[];
 }
 
 function expectedAccept(key: string): string {
@@ -68,13 +73,17 @@ function connect(up: Upstream): Duplex {
   return net.connect({ host: up.hostname, port: up.port });
 }
 
-/** Response headers relayed to the client: hop-by-hop and framing removed (the caller adds its own). */
-function relayHeaders(head: ResponseHead): string {
+/**
+ * Response headers relayed to the client: hop-by-hop and framing removed (the caller adds its own), and a
+ * Set-Cookie for one of the gateway's cookies (`protect`; its name pushed on `dropped`).
+ */
+function relayHeaders(head: ResponseHead, protect: ReadonlySet<string> | undefined, dropped: string[]): string {
   const named = new Set((headerValue(head, 'connection') ?? '').split(',').map((t) => t.trim().toLowerCase()));
   let out = '';
   for (const [name, value] of head.headers) {
     const n = name.toLowerCase();
     if (HOP_BY_HOP_RESPONSE.has(n) || named.has(n) || n === 'content-length') continue;
+    if (n === 'set-cookie' && protect !== undefined && withoutProtectedCookies(value, protect, dropped) === undefined) continue;
     out += `${name}: ${value}\r\n`;
   }
   return out;
@@ -167,7 +176,8 @@ export async function tunnelWebSocket(req: IncomingMessage, socket: Duplex, head
       if (!okUpgrade || !okConnection || !okAccept) return fail(BadUpstreamResponse.create({ logMessage: 'upstream 101 is not a valid WebSocket handshake' }));
       settled = true;
       detach();
-      socket.write(`HTTP/1.1 101 Switching Protocols\r\n${relayHeaders(h)}Upgrade: websocket\r\nConnection: Upgrade\r\n\r\n`);
+      const dropped: string[] = [];
+      socket.write(`HTTP/1.1 101 Switching Protocols\r\n${relayHeaders(h, opts.protectedCookies, dropped)}Upgrade: websocket\r\nConnection: Upgrade\r\n\r\n`);
       if (rest.length > 0) socket.write(rest);
       if (head.length > 0) up.write(head);
       // Either side erroring ends both at once; a side closing ends the other after flushing
@@ -194,7 +204,7 @@ export async function tunnelWebSocket(req: IncomingMessage, socket: Duplex, head
       }
       up.pipe(socket);
       socket.pipe(up);
-      resolve({ status: 101, upstreamMs });
+      resolve({ status: 101, upstreamMs, ...(dropped.length > 0 ? { droppedCookies: dropped } : {}) });
     };
 
     /** Relays a refusal: status, headers, and a Content-Length body (capped) that arrives within timeout. */
@@ -211,8 +221,9 @@ export async function tunnelWebSocket(req: IncomingMessage, socket: Duplex, head
         up.destroy();
         const b = body.subarray(0, want);
         socket.on('error', () => {});
-        socket.end(Buffer.concat([Buffer.from(`HTTP/1.1 ${h.status} ${reason}\r\n${relayHeaders(h)}Content-Length: ${b.length}\r\nConnection: close\r\n\r\n`, 'latin1'), b]));
-        resolve({ status: h.status, upstreamMs });
+        const dropped: string[] = [];
+        socket.end(Buffer.concat([Buffer.from(`HTTP/1.1 ${h.status} ${reason}\r\n${relayHeaders(h, opts.protectedCookies, dropped)}Content-Length: ${b.length}\r\nConnection: close\r\n\r\n`, 'latin1'), b]));
+        resolve({ status: h.status, upstreamMs, ...(dropped.length > 0 ? { droppedCookies: dropped } : {}) });
       };
       if (body.length >= want) return finish();
       let done = false;

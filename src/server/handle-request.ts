@@ -14,7 +14,7 @@ import { forwardHeaders } from './forward-headers.ts';
 import { forbiddenPage } from './pages/forbidden-page.ts';
 import { readLimitedBody } from './read-body.ts';
 import { redirect, sendError, sendHtml, sendJson } from './respond.ts';
-import { accessLog } from './logger.ts';
+import { accessLog, warnDroppedCookies } from './logger.ts';
 import { routeOf } from './route-cache.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -83,8 +83,9 @@ async function pipeline(req: IncomingMessage, res: ServerResponse, svc: GatewayS
   if (rs.audit?.mutating) await auditBeforeForward(svc, req, rs); // durable first; failure -> 503, nothing forwarded
   const fh = forwardHeaders(req, rt, svc, sel.name, identity, rs);
   const headers = fh instanceof Promise ? await fh : fh;
-  const result = await forwardRequest(req, res, { upstream: rt.upstreams.get(sel.name), target: target.forwardTarget, headers, requestId: rs.id, ...(body ? { body } : {}) });
+  const result = await forwardRequest(req, res, { upstream: rt.upstreams.get(sel.name), target: target.forwardTarget, headers, requestId: rs.id, protectedCookies: rt.protectedCookies, ...(body ? { body } : {}) });
   rs.upstreamStatus = result.status;
+  if (result.droppedCookies) warnDroppedCookies(svc.log, rs.id, sel.name, result.droppedCookies);
   svc.metrics.observeUpstream(sel.name, result.upstreamMs / 1000);
 }
 

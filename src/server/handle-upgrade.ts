@@ -8,6 +8,7 @@ import { authenticate } from './authenticate.ts';
 import type { GatewayServices } from './context.ts';
 import { Forbidden, Internal, NotAuthenticated } from './errors.ts';
 import { forwardHeaders } from './forward-headers.ts';
+import { warnDroppedCookies } from './logger.ts';
 import { gateFor, webauthnErrors, webauthnFor } from '../webauthn/index.ts';
 
 /** WebSocket upgrades: authenticated and decided exactly like plain requests, then tunnelled after a real 101. */
@@ -34,8 +35,9 @@ export async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: 
     decision = d.effect;
     if (d.effect !== 'allow') throw Forbidden.create({ details: { reasons: d.reasons.map((r) => r.code) } });
     const headers = await forwardHeaders(req, rt, svc, sel.name, auth.identity);
-    const result = await tunnelWebSocket(req, socket, head, { upstream: rt.upstreams.get(sel.name), target: target.forwardTarget, headers });
+    const result = await tunnelWebSocket(req, socket, head, { upstream: rt.upstreams.get(sel.name), target: target.forwardTarget, headers, protectedCookies: rt.protectedCookies });
     status = result.status;
+    if (result.droppedCookies) warnDroppedCookies(svc.log, id, sel.name, result.droppedCookies);
   } catch (err) {
     const e = isAirlockError(err) ? err : Internal.create({ cause: err });
     status = e.status;

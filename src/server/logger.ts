@@ -137,3 +137,8 @@ function defaultDestination() {
   });
   return dest;
 }
+
+/** The upstream tried to set one of the gateway's cookies (session swap or forced logout): dropped, and said so. */
+export function warnDroppedCookies(logger: Logger, reqId: string, env: string, names: readonly string[]): void {
+  logger.warn({ reqId, env, cookies: [...new Set(names)] }, 'upstream response tried to set a gateway cookie; Set-Cookie dropped');
+}

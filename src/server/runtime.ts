@@ -23,10 +23,13 @@ export interface Runtime {
   readonly rp: RelyingParty;
   /** Login-flow cookie (browser binding), a sibling of the session cookie. */
   readonly loginCookieName: string;
+  /** The gateway's cookie names, lower-case: the upstream may not set them (its Set-Cookie for one is dropped). */
+  readonly protectedCookies: ReadonlySet<string>;
 }
 
 export function buildRuntime(config: AirlockConfig, version: number, previous?: Runtime): Runtime {
   const cookie = cookieSettings(config.public_url, config.cookie);
+  const loginCookieName = cookie.name.startsWith('__Host-') ? '__Host-airlock-login' : 'airlock-login';
   const sameIdp = previous && JSON.stringify(previous.config.idp) === JSON.stringify(config.idp) && previous.publicUrl === config.public_url;
   const rt: Runtime = {
     version,
@@ -40,7 +43,8 @@ export function buildRuntime(config: AirlockConfig, version: number, previous?: 
     cookie,
     upstreams: Upstreams.build(config.environments),
     rp: sameIdp ? previous.rp : new RelyingParty(config.idp, config.public_url),
-    loginCookieName: cookie.name.startsWith('__Host-') ? '__Host-airlock-login' : 'airlock-login',
+    loginCookieName,
+    protectedCookies: new Set([cookie.name.toLowerCase(), loginCookieName.toLowerCase()]),
   };
   return Object.freeze(rt);
 }

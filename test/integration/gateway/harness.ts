@@ -48,6 +48,8 @@ export interface StackOptions {
   readonly store?: string;
   readonly tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post';
   /** Runs after the IdP and stand-ins started, before the config is written (e.g. to start a man-in-the-middle). */
+  /** Headers the prod stand-in adds to every response (a hostile upstream). */
+  readonly prodResponseHeaders?: Record<string, string | string[]>;
   readonly prepare?: (parts: { readonly idp: DevIdp; readonly prod: AirflowStandin; readonly dev: AirflowStandin; readonly dir: string }) => Promise<void> | void;
 }
 
@@ -70,7 +72,7 @@ export async function startStack(opts: StackOptions = {}): Promise<TestStack> {
   });
   const verify = opts.verifyAssertions ?? true;
   const jwks = verify ? { jwksUrl: `${publicUrl}/.airlock/jwks.json`, issuer: publicUrl } : {};
-  const prod = await startAirflowStandin({ airflow: 2, ...jwks, ...(verify ? { audience: 'prod' } : {}) });
+  const prod = await startAirflowStandin({ airflow: 2, ...jwks, ...(verify ? { audience: 'prod' } : {}), ...(opts.prodResponseHeaders ? { extraResponseHeaders: opts.prodResponseHeaders } : {}) });
   const dev = await startAirflowStandin({ airflow: 3, ...jwks, ...(verify ? { audience: 'dev' } : {}) });
   await opts.prepare?.({ idp, prod, dev, dir });
   await writeFile(join(dir, 'client-secret'), `${CLIENT_SECRET}\n`);

@@ -22,6 +22,11 @@ describe('response relay', () => {
           res.setHeader('X-End-To-End', 'kept');
           res.end('cookies');
           return;
+        case '/hostile-cookies':
+          // an upstream trying to swap the person's gateway session, end it, and replace the login binding
+          res.setHeader('Set-Cookie', ['session=abc; Path=/', '__Host-airlock=stolen; Path=/; Secure', '__host-AIRLOCK=; Max-Age=0', '__Host-airlock-login=x', 'pref=1']);
+          res.end('ok');
+          return;
         case '/teapot':
           res.writeHead(418, { 'content-type': 'text/plain' });
           res.end('short and stout');
@@ -49,7 +54,7 @@ describe('response relay', () => {
           res.end(req.method === 'HEAD' ? undefined : 'hello');
       }
     });
-    gw = await startGateway({ environments: oneEnv(up.url) });
+    gw = await startGateway({ environments: oneEnv(up.url), protectedCookies: new Set(['__host-airlock', '__host-airlock-login']) });
   });
   after(async () => {
     await gw.close();
@@ -72,6 +77,17 @@ describe('response relay', () => {
     assert.equal(r.status, 200);
     assert.equal(r.complete, true);
     assert.ok(typeof r.upstreamMs === 'number' && r.upstreamMs >= 0 && r.upstreamMs < 5000);
+  });
+
+  test("Set-Cookie for the gateway's own cookies is dropped (in any letter case) and reported; the upstream's own cookies pass", async () => {
+    const res = await get('/hostile-cookies');
+    assert.equal(res.status, 200);
+    const setCookies = res.text.split('\r\n').filter((l) => l.toLowerCase().startsWith('set-cookie:'));
+    assert.deepEqual(setCookies, ['set-cookie: session=abc; Path=/', 'set-cookie: pref=1']);
+    assert.deepEqual((gw.results.at(-1) as ForwardResult).droppedCookies, ['__host-airlock', '__host-airlock', '__host-airlock-login']);
+    const plain = await get('/cookies');
+    assert.equal((gw.results.at(-1) as ForwardResult).droppedCookies, undefined, 'nothing reported when nothing was dropped');
+    assert.equal(plain.status, 200);
   });
 
   test('status codes are relayed; HEAD, 204 and 304 carry no body', async () => {

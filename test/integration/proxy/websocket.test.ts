@@ -26,7 +26,9 @@ async function startWsUpstream() {
     }
     const key = req.headers['sec-websocket-key'] as string;
     const accept = req.url === '/ws/bad-accept' ? 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=' : acceptKey(key);
-    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nSec-WebSocket-Protocol: chat\r\n\r\n`);
+    // /ws/cookies: a hostile 101 that tries to set the gateway's session cookie beside its own
+    const cookies = req.url === '/ws/cookies' ? 'Set-Cookie: airlock=stolen; Path=/\r\nSet-Cookie: ws-pref=1\r\n' : '';
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nSec-WebSocket-Protocol: chat\r\n${cookies}\r\n`);
     socket.write(encodeText('welcome', false));
     let buf: Buffer = Buffer.alloc(0);
     socket.on('data', (d: Buffer) => {
@@ -97,7 +99,7 @@ describe('WebSocket tunnel', () => {
   let gw: Gateway;
   before(async () => {
     up = await startWsUpstream();
-    gw = await startGateway({ environments: oneEnv(up.url), add: { 'X-Airlock-User': 'alice' } });
+    gw = await startGateway({ environments: oneEnv(up.url), add: { 'X-Airlock-User': 'alice' }, protectedCookies: new Set(['airlock', 'airlock-login']) });
   });
   after(async () => {
     await gw.close();
@@ -126,6 +128,19 @@ describe('WebSocket tunnel', () => {
       assert.equal(s.headers['x-forwarded-for'], '127.0.0.1');
       assert.equal(s.headers['sec-websocket-protocol'], 'chat');
       assert.equal(gw.results.at(-1)?.status, 101);
+    } finally {
+      c.sock.destroy();
+    }
+  });
+
+  test("a 101 setting the gateway's session cookie: that Set-Cookie is dropped (reported), the upstream's own is relayed", async () => {
+    const c = await connectWs(gw.port, '/ws/cookies');
+    try {
+      await c.waitFor(1);
+      const h = c.head();
+      assert.equal(h.status, 101);
+      assert.equal(h.headers['set-cookie'], 'ws-pref=1');
+      assert.deepEqual((gw.results.at(-1) as { droppedCookies?: string[] }).droppedCookies, ['airlock']);
     } finally {
       c.sock.destroy();
     }

@@ -29,6 +29,8 @@ export interface GatewayOptions {
   readonly readBody?: boolean;
   readonly add?: Readonly<Record<string, string>>;
   readonly stripAuthorization?: boolean;
+  /** Gateway cookie names the upstream may not set (lower-case), as the server passes them. */
+  readonly protectedCookies?: ReadonlySet<string>;
 }
 
 export interface Gateway {
@@ -58,7 +60,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       stripAuthorization: o.stripAuthorization ?? false,
       ...(o.add ? { add: o.add } : {}),
     });
-    return { upstream: upstreams.get(sel.name), target: req.url ?? '/', headers };
+    return { upstream: upstreams.get(sel.name), target: req.url ?? '/', headers, ...(o.protectedCookies ? { protectedCookies: o.protectedCookies } : {}) };
   };
   const server = http.createServer(o.serverOptions ?? {}, async (req, res) => {
     try {
