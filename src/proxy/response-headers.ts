@@ -8,7 +8,7 @@ import { withoutProtectedCookies } from './protected-cookies.ts';
  * (`protect`, lower-case names; each dropped name is pushed on `dropped`); everything else (other Set-Cookie
  * values included, each kept as sent) passes unchanged.
  */
-export function filterResponseHeaders(headers: Readonly<Record<string, string | string[] | undefined>>, protect?: ReadonlySet<string>, dropped: string[] = []): OutgoingHttpHeaders {
+export function filterResponseHeaders(headers: Readonly<Record<string, string | string[] | undefined>>, protect?: ReadonlySet<string>, dropped?: string[]): OutgoingHttpHeaders {
   const conn = headers['connection'];
   const named = conn === undefined ? undefined : connectionNamed(conn);
   const out: OutgoingHttpHeaders = {};
@@ -18,7 +18,7 @@ export function filterResponseHeaders(headers: Readonly<Record<string, string | 
     const n = name.toLowerCase();
     if (HOP_BY_HOP_RESPONSE.has(n) || named?.has(n)) continue;
     if (n === 'set-cookie' && protect !== undefined && protect.size > 0) {
-      const kept = withoutProtectedCookies(value, protect, dropped);
+      const kept = withoutProtectedCookies(value, protect, dropped ?? []);
       if (kept !== undefined) out[n] = kept;
       continue;
     }
