@@ -131,13 +131,14 @@ function respondWithError(req: IncomingMessage, res: ServerResponse, svc: Gatewa
   sendError(res, e, { api: rs.api, requestId: rs.id, ...(next ? { next } : {}) });
 }
 
+/** Sent on sign-in responses when Airlock terminates TLS itself (listen_tls). */
+const HSTS = 'max-age=31536000';
+
 /**
  * Every response carries the request id (X-Request-Id; the audit and the log use the same id). Responses the
  * gateway writes get it here; a forwarded response gets it in its writeHead() (forwardRequest's requestId), so
  * Node takes its fast path for the upstream's headers.
  */
-const HSTS = 'max-age=31536000';
-
 function tagResponse(res: ServerResponse, rs: RequestState): void {
   if (!res.headersSent) res.setHeader('x-request-id', rs.id);
 }
