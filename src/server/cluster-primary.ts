@@ -1,8 +1,9 @@
 import cluster, { type Worker } from 'node:cluster';
-import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import client from 'prom-client';
-import { installClusterRevocationRelay } from '../session/index.ts';
+import type { Secret } from '../config/index.ts';
+import { startClusterRevocationRelay } from '../session/index.ts';
+import { detectAutoWorkers } from './cpu-limit.ts';
 import type { Logger } from './logger.ts';
 
 export const METRICS_REQUEST = 'airlock:metrics-request';
@@ -14,6 +15,8 @@ export interface ClusterOptions {
   readonly workers: number | 'auto';
   readonly port?: number;
   readonly log: Logger;
+  /** The PostgreSQL store: the primary holds the host's one LISTEN connection for revocations of other hosts. */
+  readonly postgres?: { readonly url: Secret };
 }
 
 export interface RunningCluster {
@@ -23,18 +26,28 @@ export interface RunningCluster {
 }
 
 /**
- * The primary process: forks N workers (default: one per core) that share the listening socket,
- * relays session revocations between them, aggregates their metrics, forwards SIGHUP, and restarts
- * a worker that dies unexpectedly. State lives in the store, never in one worker.
+ * The primary process: forks N workers (default: one per usable core, cgroup CPU quota included) that share the
+ * listening socket, relays session revocations between them (and, with PostgreSQL, to and from the other hosts),
+ * aggregates their metrics, forwards SIGHUP, and restarts a worker that dies unexpectedly. State lives in the
+ * store, never in one worker.
  */
 export async function startCluster(opts: ClusterOptions): Promise<RunningCluster> {
-  const count = opts.workers === 'auto' ? availableParallelism() : opts.workers;
+  let count: number;
+  if (opts.workers === 'auto') {
+    const auto = detectAutoWorkers();
+    if (auto.limit.kind === 'invalid') opts.log.warn({ reason: auto.limit.reason }, 'workers: auto: cgroup CPU limit unreadable; using one worker per available CPU');
+    opts.log.info({ workers: auto.workers, availableParallelism: auto.available, cgroupCpus: auto.limit.kind === 'limit' ? auto.limit.cpus : null }, 'workers: auto resolved');
+    count = auto.workers;
+  } else {
+    count = opts.workers;
+  }
   cluster.setupPrimary({
     exec: fileURLToPath(new URL('../../bin/airlock.js', import.meta.url)),
     args: ['__worker', '--config', opts.configPath, ...(opts.port !== undefined ? ['--port', String(opts.port)] : [])],
     silent: false,
   });
-  installClusterRevocationRelay();
+  // before any worker exists: no revocation of a worker can miss the other hosts
+  const relay = await startClusterRevocationRelay({ logger: opts.log, ...(opts.postgres ? { postgres: { url: opts.postgres.url } } : {}) });
   const aggregator = new client.AggregatorRegistry();
   let stopping = false;
   let port = 0;
@@ -69,6 +82,8 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
 
   const workers = await Promise.all(Array.from({ length: count }, fork)).catch(async (err) => {
     for (const w of Object.values(cluster.workers ?? {})) w?.kill();
+    cluster.off('message', onMessage);
+    await relay.close();
     throw err;
   });
   void workers;
@@ -102,6 +117,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
             }),
         ),
       );
+      await relay.close();
     },
   };
 }

@@ -32,7 +32,13 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
     const w = await startWorker({ configPath: opts.configPath, logger: log, ...(opts.port !== undefined ? { port: opts.port } : {}) });
     return { url: w.url, port: w.port, workers: 1, worker: w, close: () => w.close() };
   }
-  const c = await startCluster({ configPath: opts.configPath, workers, log, ...(opts.port !== undefined ? { port: opts.port } : {}) });
+  const c = await startCluster({
+    configPath: opts.configPath,
+    workers,
+    log,
+    ...(opts.port !== undefined ? { port: opts.port } : {}),
+    ...(config.store.kind === 'postgres' ? { postgres: { url: config.store.url } } : {}),
+  });
   const host = config.listen.host === '0.0.0.0' || config.listen.host === '::' ? '127.0.0.1' : config.listen.host;
   return { url: `${config.listen_tls ? 'https' : 'http'}://${host}:${c.port}`, port: c.port, workers: c.workers, close: () => c.close() };
 }

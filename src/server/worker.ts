@@ -45,7 +45,8 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     rotateEveryMs: cfg.assertion.rotate_every,
     overlapMs: cfg.assertion.overlap,
   });
-  const bus: RevocationBus = opts.clustered ? clusterBus() : cfg.store.kind === 'postgres' ? await postgresBus(cfg.store.url) : localBus();
+  // clustered: the primary holds the host's one PostgreSQL LISTEN connection and relays both ways (startCluster)
+  const bus: RevocationBus = opts.clustered ? clusterBus({ logger: log }) : cfg.store.kind === 'postgres' ? await postgresBus(cfg.store.url, { logger: log }) : localBus();
   const sessions = new SessionManager({ store, bus, config: () => holder.current.config.session });
   const metrics = new GatewayMetrics();
   const audit = openAudit(cfg, store, keys, metrics.registry, log);

@@ -8,7 +8,7 @@ export function registerServe(program: Command): void {
     .command('serve')
     .description('serve the gateway')
     .option('-c, --config <path>', 'config file (default: $AIRLOCK_CONFIG or ./airlock.yaml)')
-    .option('-w, --workers <n>', 'worker processes: a number or "auto" (one per core); default from config', parseWorkers)
+    .option('-w, --workers <n>', 'worker processes: a number or "auto" (one per usable CPU, cgroup quota included); default from config', parseWorkers)
     .action(async (opts: { config?: string; workers?: number | 'auto' }) => {
       const configPath = resolveConfigPath(opts.config);
       try {
