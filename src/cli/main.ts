@@ -1,29 +1,38 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { registerCheckConfig } from './commands/check-config.ts';
-import { registerPolicyCommands } from './commands/policy.ts';
-import { registerServe } from './commands/serve.ts';
-import { registerDemo } from './commands/demo.ts';
-import { registerAuditCommands } from './commands/audit.ts';
-import { registerKeysCommands } from './commands/keys.ts';
 
-export function buildProgram(): Command {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+type Register = (program: Command) => void;
+
+/**
+ * Each command's module, loaded only when that command runs (`airlock --version` loads none of them; `--help`
+ * and an unknown command load all, so help lists every command and typos get a suggestion).
+ */
+const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
+  serve: async () => (await import('./commands/serve.ts')).registerServe,
+  'check-config': async () => (await import('./commands/check-config.ts')).registerCheckConfig,
+  policy: async () => (await import('./commands/policy.ts')).registerPolicyCommands,
+  audit: async () => (await import('./commands/audit.ts')).registerAuditCommands,
+  keys: async () => (await import('./commands/keys.ts')).registerKeysCommands,
+  probe: async () => (await import('./commands/probe.ts')).registerProbe,
+};
+
+function version(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
+/** The `airlock` program with the named commands registered (all of them when `only` is undefined). */
+export async function buildProgram(only?: readonly string[]): Promise<Command> {
   const program = new Command('airlock')
     .description('Identity-aware access gateway for Apache Airflow')
-    .version(pkg.version, '-v, --version')
+    .version(version(), '-v, --version')
     .showHelpAfterError('(run "airlock --help" for usage)');
-  registerServe(program);
-  registerCheckConfig(program);
-  registerPolicyCommands(program);
-  registerDemo(program);
-  registerAuditCommands(program);
-  registerKeysCommands(program);
+  for (const name of only ?? Object.keys(COMMANDS)) (await COMMANDS[name]!())(program);
   return program;
 }
 
 export async function main(argv: string[]): Promise<void> {
-  if (argv[2] === '__worker') {
+  const first = argv[2];
+  if (first === '__worker') {
     // internal: a node:cluster worker started by `airlock serve`
     const { runClusterWorker } = await import('../server/index.ts');
     const cfg = argv[argv.indexOf('--config') + 1]!;
@@ -31,5 +40,10 @@ export async function main(argv: string[]): Promise<void> {
     await runClusterWorker(cfg, portIdx > 0 ? Number(argv[portIdx + 1]) : undefined);
     return;
   }
-  await buildProgram().parseAsync(argv);
+  if (first === '-v' || first === '--version') {
+    process.stdout.write(`${version()}\n`);
+    return;
+  }
+  const only = first !== undefined && Object.hasOwn(COMMANDS, first) ? [first] : undefined;
+  await (await buildProgram(only)).parseAsync(argv);
 }
