@@ -18,8 +18,9 @@ const kdir = join(root, 'deploy', 'kubernetes');
 
 interface Manifest { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string> }; [k: string]: unknown }
 
-function kustomization(dir: string): { resources: string[]; [k: string]: unknown } {
-  return parseYaml(readFileSync(join(dir, 'kustomization.yaml'), 'utf8')) as { resources: string[] };
+interface Kustomization { resources: string[]; labels?: Array<{ pairs: Record<string, string> }> }
+function kustomization(dir: string): Kustomization {
+  return parseYaml(readFileSync(join(dir, 'kustomization.yaml'), 'utf8')) as Kustomization;
 }
 
 function manifests(dir: string): Manifest[] {
