@@ -1,9 +1,14 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createAssertionVerifier, type AssertionCheck } from './assertion.ts';
 import { personalizeBody } from './response-body.ts';
+import { DAG_FILTER_APPLIED, DAG_FILTER_HEADER, filterDagList, homeDags, readableFromClaims, type ReadableDags } from './dag-filter.ts';
 import { loadRoutesFile, RouteTable } from './route-table.ts';
 import { unauthorizedPage, whoAmIPage } from './whoami-page.ts';
+import { StandinLogout } from './logout-form.ts';
+import { answersAnonymously, isPublicPath } from './public-paths.ts';
+import { callerRoles, FlaskUi, loadFlaskUiFile, navbarHtml, routedPath, type UiAnswer, type UiRequest } from './flask-ui.ts';
 
 /** A request exactly as it reached the stand-in (the "upstream"). */
 export interface RecordedRequest {
@@ -31,6 +36,14 @@ export interface StandinOptions {
   basePath?: string;
   /** Headers added to every response (tests of a hostile upstream, e.g. a Set-Cookie for the gateway's cookie). */
   extraResponseHeaders?: Record<string, string | string[]>;
+  /**
+   * With jwksUrl: the integration's DAG filter is installed (default true): DAG lists answer only the DAGs the
+   * assertion's dag_rules claim lets the person read, and answers carry X-Airlock-Dag-Filter. false = an
+   * integration without it (lists unfiltered by the rules, no marker).
+   */
+  dagFilter?: boolean;
+  /** Serve https with this certificate; `ca` + requireClientCert: only clients with a certificate from that CA (mutual TLS). */
+  tls?: { cert: string; key: string; ca?: string; requireClientCert?: boolean };
 }
 
 export interface AirflowStandin {
@@ -64,16 +77,23 @@ export async function startAirflowStandin(opts: StandinOptions): Promise<Airflow
   const airflow = opts.airflow;
   const basePath = opts.basePath;
   const table = RouteTable.forVersion(loadRoutesFile(), airflow);
+  // Airflow 2's Flask UI (flask-ui.ts): every url_map rule, answered per the caller's roles
+  const flaskUi = airflow === 2 ? new FlaskUi(loadFlaskUiFile()) : undefined;
   const verify = opts.jwksUrl ? createAssertionVerifier({ jwksUrl: opts.jwksUrl, issuer: opts.issuer as string, audience: opts.audience as string }) : undefined;
   const received: RecordedRequest[] = [];
+  const logout = new StandinLogout(airflow, basePath ?? '');
 
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     for (const [name, value] of Object.entries(opts.extraResponseHeaders ?? {})) res.setHeader(name, value);
     handle(req, res).catch(() => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ detail: 'stand-in error' }));
     });
-  });
+  };
+  const t = opts.tls;
+  const server = t
+    ? createHttpsServer({ cert: t.cert, key: t.key, ...(t.requireClientCert ? { requestCert: true, rejectUnauthorized: true, ...(t.ca ? { ca: t.ca } : {}) } : {}) }, onRequest)
+    : createServer(onRequest);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
@@ -96,16 +116,52 @@ export async function startAirflowStandin(opts: StandinOptions): Promise<Airflow
     const isApi = /^\/(api|ui|auth)\//.test(path);
 
     let check: AssertionCheck | undefined;
-    if (verify) {
+    let readable: ReadableDags | undefined;
+    // Airflow's health endpoints answer without an assertion (the integration's public paths)
+    if (verify && !isPublicPath(airflow, method, path)) {
       check = await verify(headerValues(req.rawHeaders, 'x-airlock-assertion'));
       if (!check.ok) {
         if (isApi) sendJson(res, 401, problem(airflow, 401, 'Unauthorized', check.reason === 'missing' ? 'No X-Airlock-Assertion.' : 'Invalid X-Airlock-Assertion.'));
         else send(res, 401, 'text/html; charset=utf-8', unauthorizedPage(airflow, check.reason));
         return;
       }
+      // the gateway's anonymous assertion (an allow-listed route, nobody signed in): Airflow logs nobody in, so
+      // only what real Airflow serves to anonymous callers answers (health, version)
+      if (check.claims.anonymous === true && !answersAnonymously(airflow, method, path)) {
+        if (isApi) sendJson(res, 401, problem(airflow, 401, 'Unauthorized', 'Not authenticated.'));
+        else send(res, 401, 'text/html; charset=utf-8', unauthorizedPage(airflow, 'missing'));
+        return;
+      }
+      // the integration's DAG filter (dag-filter.ts): lists answer the DAGs the dag_rules claim lets this person read
+      if (opts.dagFilter !== false) {
+        try {
+          readable = readableFromClaims(check.claims as Record<string, unknown>);
+        } catch {
+          if (isApi) sendJson(res, 401, problem(airflow, 401, 'Unauthorized', 'Invalid X-Airlock-Assertion.'));
+          else send(res, 401, 'text/html; charset=utf-8', unauthorizedPage(airflow, 'invalid'));
+          return;
+        }
+        res.setHeader(DAG_FILTER_HEADER, DAG_FILTER_APPLIED);
+      }
     }
 
+    const loggedOut = logout.answer(method, path, body);
+    if (loggedOut) {
+      res.writeHead(loggedOut.status, { ...loggedOut.headers, 'content-length': Buffer.byteLength(loggedOut.text) });
+      res.end(loggedOut.text);
+      return;
+    }
+
+    const uiRoles = callerRoles(check?.ok ? (check.claims as Record<string, unknown>) : undefined, headerValues(req.rawHeaders, 'x-airlock-roles')[0]);
+    const uiRequest = (): UiRequest => ({
+      method, path: routedPath(path), query: new URL(url, 'http://standin').searchParams, url: `http://${req.headers.host ?? 'localhost'}${url}`,
+      contentType: req.headers['content-type'], body, roles: uiRoles,
+    });
+
     if ((method === 'GET' || method === 'HEAD') && (path === '/' || path === '/home')) {
+      // /home needs "can_read on Website" like real Airflow ("/" stays the who-am-I page of the demo)
+      const refused = flaskUi && path === '/home' ? await flaskUi.answer(uiRequest()) : undefined;
+      if (refused && refused.status !== 200) return sendUi(res, refused);
       const claims = check?.ok ? (check.claims as Record<string, unknown>) : undefined;
       const userHeader = headerValues(req.rawHeaders, 'x-airlock-user')[0];
       const rolesHeader = headerValues(req.rawHeaders, 'x-airlock-roles')[0];
@@ -122,12 +178,17 @@ export async function startAirflowStandin(opts: StandinOptions): Promise<Airflow
         rawRolesHeader: rolesHeader,
         claims,
         assertionChecked: verify !== undefined,
+        logoutForm: logout.form(),
+        ...(flaskUi ? { navbar: navbarHtml(flaskUi.navbar(uiRoles), basePath ?? '') } : {}),
+        ...(airflow === 2 && path === '/home' ? { dags: homeDags(readable ?? (() => true)) } : {}),
       }));
       return;
     }
 
     const m = table.match(method, path);
     if (m.kind === 'none') {
+      const ui = flaskUi ? await flaskUi.answer(uiRequest()) : undefined;
+      if (ui) return sendUi(res, ui);
       sendJson(res, 404, problem(airflow, 404, 'Not Found', `No route ${method} ${path} in Airflow ${airflow}.`));
       return;
     }
@@ -145,7 +206,8 @@ export async function startAirflowStandin(opts: StandinOptions): Promise<Airflow
       send(res, route.status, route.contentType, String(route.body));
       return;
     }
-    sendJson(res, route.status, personalizeBody(route.body, m.params, parseJson(body), method));
+    const query = new URL(url, 'http://standin').searchParams;
+    sendJson(res, route.status, filterDagList(airflow, method, route.path, m.params, query, personalizeBody(route.body, m.params, parseJson(body), method), readable));
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -157,7 +219,7 @@ export async function startAirflowStandin(opts: StandinOptions): Promise<Airflow
   });
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://${opts.host ?? 'localhost'}:${port}`,
+    url: `${t ? 'https' : 'http'}://${opts.host ?? 'localhost'}:${port}`,
     received,
     async close() {
       await new Promise<void>((resolve) => {
@@ -201,6 +263,11 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
 function sendJson(res: ServerResponse, status: number, value: unknown): void {
   const type = status >= 400 && value && typeof value === 'object' && 'title' in value ? 'application/problem+json' : 'application/json';
   send(res, status, type, JSON.stringify(value));
+}
+
+function sendUi(res: ServerResponse, a: UiAnswer): void {
+  res.writeHead(a.status, { ...a.headers, 'content-length': Buffer.byteLength(a.text) });
+  res.end(a.text);
 }
 
 function send(res: ServerResponse, status: number, type: string, text: string): void {

@@ -15,11 +15,19 @@ export interface WhoAmI {
   /** Verified assertion claims; undefined when assertions are not checked or none was sent. */
   claims: Record<string, unknown> | undefined;
   assertionChecked: boolean;
+  /** Airflow 2 /home: the DAGs Airflow lists to this person (after its DAG filter); omitted elsewhere. */
+  dags?: readonly string[];
+  /** Airflow's own sign-out control for the navbar (logout-form.ts); none when absent. */
+  logoutForm?: string;
+  /** Airflow 2: the navbar links the caller's menu_access permissions show (flask-ui.ts navbarHtml). */
+  navbar?: string;
 }
 
 const STYLE = `
   body { font-family: system-ui, -apple-system, Segoe UI, sans-serif; margin: 0; background: #f4f5f7; color: #1f2933; }
   header { background: #017cee; color: #fff; padding: 14px 28px; font-weight: 600; }
+  header .logout { float: right; margin: -4px 0 0; color: #fff; } header form.logout button { padding: 4px 10px; }
+  nav#navbar ul { display: flex; flex-wrap: wrap; gap: 2px 14px; list-style: none; margin: 0; padding: 8px 28px; background: #fff; font-size: .88rem; }
   main { max-width: 920px; margin: 24px auto; padding: 0 20px; }
   section { background: #fff; border-radius: 10px; padding: 18px 24px; margin-bottom: 18px; box-shadow: 0 1px 6px rgba(0,0,0,.06); }
   h2 { font-size: 1.05rem; margin: 0 0 12px; } table { border-collapse: collapse; width: 100%; }
@@ -52,6 +60,12 @@ function actionsFor(airflow: 2 | 3): Array<{ label: string; method: string; path
   return list;
 }
 
+/** Airflow 2's DAG list (the "All" badge counts what Airflow lists, after its filter). */
+function dagListSection(dags: readonly string[]): string {
+  const rows = dags.map((d) => `<tr data-dag-id="${escapeHtml(d)}"><td><a href="dags/${encodeURIComponent(d)}/grid">${escapeHtml(d)}</a></td></tr>`).join('');
+  return `<section id="dag-list"><h2>DAGs <span class="role" id="dag-count">All ${dags.length}</span></h2><table>${rows || '<tr><td class="none">(no DAGs)</td></tr>'}</table></section>`;
+}
+
 /** "Who Airflow thinks you are", with buttons that call API routes through the gateway. */
 export function whoAmIPage(w: WhoAmI): string {
   const api = w.airflow === 2 ? 'api/v1' : 'api/v2';
@@ -64,7 +78,7 @@ export function whoAmIPage(w: WhoAmI): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Airflow ${w.airflow} stand-in</title><style>${STYLE}</style></head>
-<body><header>Airflow ${w.airflow} (Airlock demo stand-in)</header><main>
+<body><header>Airflow ${w.airflow} (Airlock demo stand-in)${w.logoutForm ?? ''}</header>${w.navbar ?? ''}<main>
 <section><h2>Who Airflow thinks you are</h2><table>
 ${row('Username', w.username)}${row('Name', w.name)}${row('Email', w.email)}
 <tr><th>Roles</th><td>${roles}</td></tr>
@@ -72,6 +86,7 @@ ${row('Groups', w.groups.join(', '))}
 ${row('X-Airlock-User', w.rawUserHeader)}${row('X-Airlock-Roles', w.rawRolesHeader)}
 <tr><th>Assertion</th><td>${w.assertionChecked ? (w.claims ? '<span class="ok">verified (ES256, iss and aud checked)</span>' : '<span class="denied">missing</span>') : '<span class="none">not checked by this stand-in</span>'}</td></tr>
 </table></section>
+${w.dags ? dagListSection(w.dags) : ''}
 <section><h2>Assertion claims</h2><pre>${w.claims ? escapeHtml(JSON.stringify(w.claims, null, 2)) : '(none)'}</pre></section>
 <section class="actions"><h2>Try the API</h2>${actions}
 <form class="trigger" id="trigger"><label>Trigger a DAG run of <select name="dag">${dagOptions}</select></label> <button type="submit">POST Trigger</button></form>

@@ -12,6 +12,8 @@ export interface InteractionDeps {
   users: readonly DemoUser[];
   amr: string[] | undefined;
   acr: string | undefined;
+  /** auth_time is backdated by this much unless the sign-in was forced (prompt=login or max_age=0). */
+  authTimeAgeSeconds: number;
 }
 
 /** Handles GET /interaction/<uid> (the login form) and POST /interaction/<uid>/login. Returns false for other paths. */
@@ -66,10 +68,12 @@ export async function handleInteraction(deps: InteractionDeps, req: IncomingMess
     send(res, 401, 'text/html; charset=utf-8', loginPage({ action, clientId, username, error: 'Unknown user or wrong password.' }));
     return true;
   }
+  const prompts = String(details.params.prompt ?? '').split(' ');
+  const forced = prompts.includes('login') || String(details.params.max_age) === '0';
   await provider.interactionFinished(req, res, {
     login: {
       accountId: subjectOf(user.username),
-      ts: Math.floor(Date.now() / 1000),
+      ts: Math.floor(Date.now() / 1000) - (forced ? 0 : deps.authTimeAgeSeconds),
       ...(deps.amr ? { amr: [...deps.amr] } : {}),
       ...(deps.acr ? { acr: deps.acr } : {}),
     },

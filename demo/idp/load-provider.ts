@@ -15,4 +15,5 @@ try {
 }
 
 export const Provider = mod.default;
+export const providerErrors = mod.errors;
 export type { default as ProviderType } from 'oidc-provider';

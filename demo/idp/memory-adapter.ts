@@ -9,7 +9,12 @@ interface Entry {
  * An in-memory store for oidc-provider owned by one dev IdP. It outlives a provider instance,
  * so a provider re-created for a key rotation keeps the sessions, grants and codes.
  */
-export function createMemoryStorage(): { factory: AdapterFactory; clear(): void } {
+export function createMemoryStorage(): {
+  factory: AdapterFactory;
+  clear(): void;
+  /** The live payloads of one model (e.g. "Session"), by id. */
+  payloads(model: string): Array<[string, AdapterPayload]>;
+} {
   const entries = new Map<string, Entry>();
   const byUid = new Map<string, string>();
   const byUserCode = new Map<string, string>();
@@ -66,6 +71,15 @@ export function createMemoryStorage(): { factory: AdapterFactory; clear(): void 
 
   return {
     factory,
+    payloads(model) {
+      const out: Array<[string, AdapterPayload]> = [];
+      for (const key of entries.keys()) {
+        if (!key.startsWith(`${model}:`)) continue;
+        const p = read(key);
+        if (p) out.push([key.slice(model.length + 1), p]);
+      }
+      return out;
+    },
     clear() {
       entries.clear();
       byUid.clear();

@@ -18,6 +18,8 @@ export const AUDIT_EVENT_TYPES = [
   'key.rotation',
   'token',
   'approval',
+  /** A session ended or changed outside a request of its own: revoked (CLI, back/front-channel logout), claims refreshed, refresh refused. */
+  'session',
   /** Old events were pruned; detail.anchor_seq is the first event kept. */
   'audit.retention',
 ] as const;
@@ -31,6 +33,10 @@ export interface AuditActor {
   /** The public session handle (never the cookie value). */
   readonly session_id?: string | undefined;
   readonly token_id?: string | undefined;
+  /** Machine callers: the Airlock token's name, the person who owns it, the service account it acts as. */
+  readonly token_name?: string | undefined;
+  readonly owner?: string | undefined;
+  readonly service_account?: string | undefined;
   /** The WebAuthn credential that verified the person, when one was used. */
   readonly credential_id?: string | undefined;
 }

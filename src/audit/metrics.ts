@@ -6,6 +6,8 @@ export interface AuditMetrics {
   writeFailed(path: 'durable' | 'batched'): void;
   /** Events lost before reaching the store (e.g. the read buffer was full): never silent, also logged. */
   dropped(reason: string, n: number): void;
+  /** Read events recorded and not yet committed (a gauge: the writer's queue). */
+  backlog(n: number): void;
   checkpoint(result: 'ok' | 'failed'): void;
   sinkDelivered(sink: string, n: number): void;
   sinkFailed(sink: string): void;
@@ -18,6 +20,7 @@ export const noAuditMetrics: AuditMetrics = Object.freeze({
   written() {},
   writeFailed() {},
   dropped() {},
+  backlog() {},
   checkpoint() {},
   sinkDelivered() {},
   sinkFailed() {},

@@ -14,6 +14,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   audit: async () => (await import('./commands/audit.ts')).registerAuditCommands,
   keys: async () => (await import('./commands/keys.ts')).registerKeysCommands,
   probe: async () => (await import('./commands/probe.ts')).registerProbe,
+  tokens: async () => (await import('./commands/tokens.ts')).registerTokensCommands,
 };
 
 function version(): string {

@@ -1,4 +1,4 @@
-export { Secret } from './secret.ts';
+export { Secret, sameConfigValue } from './secret.ts';
 export { parseDuration, formatDuration } from './duration.ts';
 export type {
   AirlockConfig,
@@ -8,7 +8,12 @@ export type {
   CookieConfig,
   StoreConfig,
   AssertionConfig,
+  TokensConfig,
+  MachineIssuerConfig,
+  ServiceAccountConfig,
+  ScimConfig,
 } from './schema/index.ts';
+export { TOKEN_ACTIONS, WORKLOAD_ALGORITHMS, DAG_GLOB, SERVICE_ACCOUNT_NAME } from './schema/index.ts';
 export { ConfigError, ConfigInvalid, formatProblems, type ConfigProblem } from './errors.ts';
 export type { ConfigSnapshot } from './snapshot.ts';
 export { parseConfig, type ParseOptions } from './parse-config.ts';

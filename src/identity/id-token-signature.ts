@@ -1,6 +1,7 @@
 import { compactVerify, createRemoteJWKSet, decodeProtectedHeader } from 'jose';
 import type * as oidc from 'openid-client';
-import { IdTokenInvalid } from './errors.ts';
+import { IdpUnavailable, IdTokenInvalid } from './errors.ts';
+import { safeCause } from './safe-cause.ts';
 
 /** Algorithms an ID token may be signed with: asymmetric only (never "none", never HMAC with the client secret). */
 const ASYMMETRIC = new Set(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519']);
@@ -29,16 +30,21 @@ export class IdTokenSignature {
     try {
       alg = decodeProtectedHeader(idToken).alg;
     } catch (err) {
-      throw IdTokenInvalid.create({ cause: err, logMessage: 'ID token header is not decodable' });
+      throw IdTokenInvalid.create({ cause: safeCause(err), logMessage: 'ID token check "header" failed: the header is not decodable', details: { check: 'header' } });
     }
     if (typeof alg !== 'string' || !this.#algorithms.includes(alg)) {
-      throw IdTokenInvalid.create({ logMessage: `ID token alg ${String(alg)} is not one of ${this.#algorithms.join(', ')}` });
+      throw IdTokenInvalid.create({ logMessage: `ID token check "alg" failed: ${JSON.stringify(String(alg).slice(0, 20))} is not one of ${this.#algorithms.join(', ')}`, details: { check: 'alg' } });
     }
     try {
       await compactVerify(idToken, this.#jwks, { algorithms: this.#algorithms });
     } catch (err) {
       const e = err as { code?: string; name?: string; message?: string };
-      throw IdTokenInvalid.create({ cause: err, logMessage: `ID token signature check failed: ${e.code ?? e.name}: ${e.message}` });
+      // the JWKS could not be read (timeout, network, non-200 or not JSON): the IdP is unavailable, the token is not at fault
+      if (e.code === 'ERR_JWKS_TIMEOUT' || e.code === 'ERR_JOSE_GENERIC' || (err instanceof TypeError && e.code === undefined)) {
+        throw IdpUnavailable.create({ cause: safeCause(err), logMessage: `the IdP JWKS (jwks_uri) could not be read: ${e.code ?? e.name}`, details: { reason: 'jwks' } });
+      }
+      const check = e.code === 'ERR_JWKS_NO_MATCHING_KEY' ? 'kid' : e.code === 'ERR_JOSE_ALG_NOT_ALLOWED' ? 'alg' : 'signature';
+      throw IdTokenInvalid.create({ cause: safeCause(err), logMessage: `ID token check "${check}" failed: ${e.code ?? e.name}`, details: { check } });
     }
   }
 }

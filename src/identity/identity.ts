@@ -6,6 +6,19 @@ export interface MfaState {
   readonly credentialId?: string;
 }
 
+/** What the gateway knows about a machine caller (an Airlock token or an IdP-issued workload JWT). */
+export interface MachineFacts {
+  /** The Airlock token's name (absent for a workload JWT). */
+  readonly tokenName?: string;
+  /** The configured service account the caller acts as. */
+  readonly serviceAccount?: string;
+  /** The person who owns the token and answers for it (the assertion's `act`). */
+  readonly owner?: { readonly sub: string; readonly username: string };
+  /** A workload JWT's issuer and subject claim. */
+  readonly issuer?: string;
+  readonly workloadSubject?: string;
+}
+
 /**
  * The one identity shape for people and machines. The IdP's groups are kept as given;
  * roles are derived from them by config (the `roles:` mapping).
@@ -20,6 +33,8 @@ export interface Identity {
   readonly roles: readonly string[];
   readonly sessionId?: string;
   readonly tokenId?: string;
+  /** Set for machine callers (tokens, workload JWTs): token name, service account, owner. */
+  readonly machine?: MachineFacts;
   readonly mfa: MfaState;
   /** Epoch ms of the IdP login (auth_time when the IdP sends it). */
   readonly authTime?: number;

@@ -1,4 +1,4 @@
-export type { Identity, MfaState } from './identity.ts';
+export type { Identity, MfaState, MachineFacts } from './identity.ts';
 export { readClaim, claimString, claimGroups } from './claims.ts';
 export { compileRoleMapper, type RoleMapper } from './map-roles.ts';
 export { mapIdentity } from './map-identity.ts';
@@ -6,3 +6,6 @@ export { safeReturnTo } from './return-to.ts';
 export { RelyingParty, type AuthorizationStart, type LoginResult } from './relying-party.ts';
 export { memoryLoginStateStore, newBrowserBinding, hashBinding, type LoginState, type LoginStateStore } from './login-state.ts';
 export * as identityErrors from './errors.ts';
+export { LogoutTokenVerifier, BACKCHANNEL_LOGOUT_EVENT, MAX_LOGOUT_TOKEN_AGE_S, type LogoutClaims, type LogoutTokenOptions } from './logout-token.ts';
+export type { RefreshResult } from './refresh.ts';
+export * as logoutErrors from './logout-errors.ts';

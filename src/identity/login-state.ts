@@ -9,6 +9,8 @@ export interface LoginState {
   /** sha256 of the browser-binding cookie set at /.airlock/login (login CSRF defence). */
   readonly browserBindingHash: string;
   readonly createdAt: number;
+  /** A silent re-authentication (prompt=none): an IdP answer "login_required" continues with a normal sign-in. */
+  readonly silent?: boolean;
 }
 
 /** Single-use storage of pending logins, shared by all workers (the store in production). */

@@ -1,10 +1,15 @@
 import { importPKCS8 } from 'jose';
 import * as oidc from 'openid-client';
 import type { IdpConfig } from '../config/index.ts';
+import { AirlockError } from '../errors/index.ts';
 import { checkResponseIssuer } from './response-issuer.ts';
-import { IdpUnavailable } from './errors.ts';
+import { resolveDistributedGroups } from './distributed-groups.ts';
+import { IdpUnavailable, IdTokenInvalid, IssuerMismatch, LoginStateInvalid } from './errors.ts';
+import { checkIssuedAt } from './id-token-times.ts';
 import { IdTokenSignature } from './id-token-signature.ts';
-import { translateOidcError } from './translate-error.ts';
+import { refreshAtIdp, type RefreshResult } from './refresh.ts';
+import { safeCause } from './safe-cause.ts';
+import { translateOidcError, type LoginStage } from './translate-error.ts';
 
 export interface AuthorizationStart {
   readonly url: string;
@@ -17,6 +22,10 @@ export interface LoginResult {
   readonly idClaims: Record<string, unknown>;
   readonly userinfo: Record<string, unknown> | undefined;
   readonly idToken: string;
+  /** Claims read from distributed claim sources at sign-in (the groups claim), to merge after userinfo. */
+  readonly resolvedClaims?: Record<string, unknown>;
+  /** The IdP's refresh token, when it issued one (session refresh, refresh.ts). Never logged. */
+  readonly refreshToken?: string;
 }
 
 /** How long a successful reachability probe of the IdP is trusted. */
@@ -61,7 +70,7 @@ export class RelyingParty {
       (err) => {
         this.#lastError = err;
         this.#loading = undefined;
-        throw IdpUnavailable.create({ cause: err, logMessage: `OIDC discovery failed: ${describe(err)}` });
+        throw discoveryError(err, this.#discoveryUrl(), this.idp.issuer);
       },
     );
     return this.#loading;
@@ -127,10 +136,14 @@ export class RelyingParty {
   /** Exchanges the code and verifies everything; throws an AirlockError for any failure. */
   async finishLogin(callbackUrl: URL, checks: { state: string; nonce: string; codeVerifier: string }): Promise<LoginResult> {
     const config = await this.configuration();
-    let stage: 'authorization' | 'token' | 'userinfo' = 'authorization';
+    let stage: LoginStage = 'authorization';
     try {
       // RFC 9207 first (openid-client checks it too, but its error cannot be told apart from other comparisons)
       checkResponseIssuer(config.serverMetadata(), callbackUrl.searchParams);
+      const params = callbackUrl.searchParams;
+      if (!params.has('error') && params.getAll('code').length !== 1) {
+        throw LoginStateInvalid.create({ logMessage: 'callback without exactly one code parameter (and no error)' });
+      }
       stage = 'token';
       const tokens = await oidc.authorizationCodeGrant(config, callbackUrl, {
         pkceCodeVerifier: checks.codeVerifier,
@@ -139,20 +152,28 @@ export class RelyingParty {
         idTokenExpected: true,
       });
       const idClaims = tokens.claims();
-      if (!idClaims || !tokens.id_token) throw new oidc.ClientError('no ID token');
-      if (typeof idClaims.iat !== 'number') throw Object.assign(new oidc.ClientError('ID token has no iat'), { code: 'OAUTH_JWT_CLAIM_COMPARISON_FAILED' });
+      if (!idClaims || !tokens.id_token) throw IdTokenInvalid.create({ logMessage: 'ID token check "id_token" failed: the token response has no ID token', details: { check: 'id_token' } });
       // openid-client validated the claims; the signature is checked here so that an unknown kid
       // (the IdP rotated its key) refetches the JWKS at once instead of failing for up to a minute
       await this.#signature!.verify(tokens.id_token);
+      // openid-client checks only the type of iat: not in the future, not absurdly old
+      checkIssuedAt(idClaims, Date.now(), this.idp.clock_tolerance);
       let userinfo: Record<string, unknown> | undefined;
       if (this.idp.userinfo && config.serverMetadata().userinfo_endpoint) {
         stage = 'userinfo';
         userinfo = { ...(await oidc.fetchUserInfo(config, tokens.access_token, idClaims.sub)) };
       }
-      return { idClaims: { ...idClaims }, userinfo, idToken: tokens.id_token };
+      const resolvedClaims = await resolveDistributedGroups(idClaims, userinfo, tokens.access_token, this.idp);
+      return { idClaims: { ...idClaims }, userinfo, idToken: tokens.id_token, ...(resolvedClaims ? { resolvedClaims } : {}), ...(tokens.refresh_token ? { refreshToken: tokens.refresh_token } : {}) };
     } catch (err) {
       throw translateOidcError(err, stage);
     }
+  }
+
+  /** Redeems a session's refresh token and re-reads its claims (see refresh.ts); throws the login's AirlockErrors. */
+  async refresh(refreshToken: string, expectedSub: string | undefined): Promise<RefreshResult> {
+    const config = await this.configuration();
+    return refreshAtIdp(config, this.#signature!, this.idp, refreshToken, expectedSub);
   }
 
   /** The IdP logout URL, when the IdP has an end_session_endpoint. */
@@ -178,9 +199,7 @@ export class RelyingParty {
     if (idp.allow_insecure_http) execute.push(oidc.allowInsecureRequests);
     const config = await oidc.discovery(server, idp.client_id, metadata, clientAuth, { execute, timeout: Math.ceil(idp.timeout / 1000) });
     const discoveredIssuer = config.serverMetadata().issuer;
-    if (idp.discovery_url && discoveredIssuer !== idp.issuer) {
-      throw new TypeError(`discovered issuer ${discoveredIssuer} does not equal the configured issuer ${idp.issuer}`);
-    }
+    if (idp.discovery_url && discoveredIssuer !== idp.issuer) throw issuerMismatch(server, discoveredIssuer, idp.issuer);
     config.timeout = Math.ceil(idp.timeout / 1000);
     return config;
   }
@@ -198,6 +217,28 @@ export class RelyingParty {
       }
     }
   }
+}
+
+/**
+ * A discovery failure: a discovery document naming another issuer than idp.issuer is a configuration error
+ * (AIRLOCK_IDENTITY_ISSUER_MISMATCH; openid-client reports it with code OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED and
+ * attribute "issuer" when discovery_url is not set); anything else means the IdP cannot be used right now.
+ */
+function discoveryError(err: unknown, url: URL, configured: string): AirlockError {
+  if (err instanceof AirlockError) return err;
+  const detail = (err as { cause?: { attribute?: unknown; body?: { issuer?: unknown } } } | null)?.cause;
+  if (err instanceof oidc.ClientError && err.code === 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED' && detail?.attribute === 'issuer') {
+    return issuerMismatch(url, detail.body?.issuer, configured);
+  }
+  return IdpUnavailable.create({ cause: safeCause(err), logMessage: `OIDC discovery failed: ${describe(err)}`, details: { reason: 'discovery' } });
+}
+
+function issuerMismatch(url: URL, discovered: unknown, configured: string): AirlockError {
+  const shown = typeof discovered === 'string' ? JSON.stringify(discovered.slice(0, 300)) : 'no string';
+  return IssuerMismatch.create({
+    logMessage: `IdP configuration error: the discovery document at ${url.href} names issuer ${shown}, but idp.issuer is ${JSON.stringify(configured)}; set idp.issuer to exactly the discovered issuer (or fix idp.discovery_url)`,
+    details: { reason: 'issuer_mismatch' },
+  });
 }
 
 function describe(err: unknown): string {

@@ -1,14 +1,17 @@
 import type { AirlockConfig } from '../config/schema/index.ts';
-import { routesFor, type Action, type RouteInfo } from './catalogue/index.ts';
+import { allActionVariants, routesFor, type Action, type RouteInfo } from './catalogue/index.ts';
 import { RouteTrie } from './routes/trie.ts';
 import { AllowList, DEFAULT_ALLOW_LIST } from './allow-list.ts';
 import { AIRFLOW3_RESOURCE_ALIASES, buildRoleTable, permKey, type RoleTable } from './roles.ts';
 import { compileRule, EnvRules, expandActions } from './rules.ts';
+import { checkClaimable } from './dag-rules-claim.ts';
 
 export interface CompiledEnv {
   readonly name: string;
   readonly airflow: 2 | 3;
   readonly rules: EnvRules;
+  /** environments.<name>.airflow_filters_dags: Airflow's integration applies the rules to its DAG lists. */
+  readonly airflowFiltersDags: boolean;
   /** action -> max age (ms) of the second factor. */
   readonly stepUp: ReadonlyMap<Action, number>;
 }
@@ -21,7 +24,7 @@ export interface CompiledPolicy {
   readonly allowLists: Readonly<Record<2 | 3, AllowList>>;
   readonly envs: ReadonlyMap<string, CompiledEnv>;
   readonly maxBody: number;
-  /** Route -> permission keys Airflow checks (Airflow 3 names mapped to the role tables' names). */
+  /** Route (and each FAB action variant of it) -> permission keys Airflow checks (Airflow 3 names mapped to the role tables' names). */
   readonly requires: ReadonlyMap<RouteInfo, readonly string[]>;
   /** Caches (bounded) that live as long as this snapshot. */
   readonly permCache: Map<string, ReadonlySet<string> | 'all'>;
@@ -43,7 +46,7 @@ export function compilePolicy(cfg: AirlockConfig): CompiledPolicy {
   const envs = new Map<string, CompiledEnv>();
   for (const [name, e] of Object.entries(cfg.environments)) {
     const md = pol.dag_metadata[name];
-    envs.set(name, { name, airflow: e.airflow, rules: new EnvRules(pol.cache_size, md?.max_age ?? 0), stepUp: new Map() });
+    envs.set(name, { name, airflow: e.airflow, rules: new EnvRules(pol.cache_size, md?.max_age ?? 0), airflowFiltersDags: e.airflow_filters_dags === true, stepUp: new Map() });
   }
   for (const [env, d] of Object.entries(pol.env_defaults)) {
     checkEnv('policy.env_defaults', env);
@@ -64,6 +67,7 @@ export function compilePolicy(cfg: AirlockConfig): CompiledPolicy {
       ce.rules.add(compileRule(id, r.name ?? id, i, r.allow, r.deny), r);
     }
   });
+  for (const ce of envs.values()) if (ce.airflowFiltersDags) checkClaimable(ce.name, ce.rules);
   for (const [i, s] of pol.step_up.entries()) {
     for (const env of s.env) {
       checkEnv(`policy.step_up[${i}]`, env);
@@ -76,7 +80,9 @@ export function compilePolicy(cfg: AirlockConfig): CompiledPolicy {
   const requires = new Map<RouteInfo, readonly string[]>();
   for (const v of [2, 3] as const) {
     for (const r of routesFor(v)) {
-      requires.set(r, r.requires.map((p) => permKey([p[0], v === 3 ? (AIRFLOW3_RESOURCE_ALIASES[p[1]] ?? p[1]) : p[1]])));
+      for (const route of [r, ...allActionVariants(r)]) {
+        requires.set(route, route.requires.map((p) => permKey([p[0], v === 3 ? (AIRFLOW3_RESOURCE_ALIASES[p[1]] ?? p[1]) : p[1]])));
+      }
     }
   }
   return {

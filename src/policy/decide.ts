@@ -1,5 +1,6 @@
 import type { RouteInfo } from './catalogue/index.ts';
 import type { CompiledEnv, CompiledPolicy } from './compile.ts';
+import { DAG_PATTERN_PARAMS } from './lists.ts';
 import type { CompiledRule, RuleOutcome } from './rules.ts';
 import type { Classification, DecideContext, Decision, Reason, Subject } from './types.ts';
 
@@ -31,8 +32,9 @@ function permsOf(p: CompiledPolicy, roles: readonly string[]): ReadonlySet<strin
 export function grantingGroups(p: CompiledPolicy, route: RouteInfo): string[] {
   const hit = p.grantingCache.get(route);
   if (hit) return hit;
-  const need = p.requires.get(route) ?? [];
+  const need = p.requires.get(route);
   const out: string[] = [];
+  if (need === undefined || route.denied !== undefined) return bounded(p.grantingCache, p.cacheSize, route, out);
   for (const [group, roles] of p.groupRoles) {
     const perms = permsOf(p, roles);
     if (perms === 'all' || need.every((k) => perms.has(k))) out.push(group);
@@ -65,7 +67,8 @@ function groupsFromRules(rules: readonly CompiledRule[], action: Classification[
   return [...out];
 }
 
-function subjectKey(s: Subject): string {
+/** A stable key of everything rules look at in a subject (caches per subject use it). */
+export function subjectKey(s: Subject): string {
   return `${s.kind}\u0001${s.username}\u0001${s.email ?? ''}\u0001${s.groups.join('\u0002')}\u0001${s.roles.join('\u0002')}`;
 }
 
@@ -81,11 +84,14 @@ export function decide(policy: CompiledPolicy, subject: Subject, env: string, c:
     return { effect: 'allow', reasons: [{ code: 'allow_list', message: `${c.target.method} ${c.target.path} is on the allow-list` }], resource: c.resource, action: c.action, dagIds: [...c.dagIds], grantingGroups: [], route: c.route?.id ?? null };
   }
   const route = c.route;
-  if (!route) return deny(c, [{ code: 'unknown_route', message: `${c.target.method} ${c.target.path} is not a known Airflow ${c.airflow} route` }]);
+  const need = route ? policy.requires.get(route) : undefined;
+  if (!route || !need) return deny(c, [{ code: 'unknown_route', message: `${c.target.method} ${c.target.path} is not a known Airflow ${c.airflow} route` }]);
+  // Airflow refuses these to every role, Admin included: no role table can grant them
+  if (route.denied !== undefined) return deny(c, [{ code: 'denied_by_airflow', message: `Airflow ${c.airflow} refuses ${route.operationId} to everyone: ${route.denied}` }]);
 
   const perms = permsOf(policy, subject.roles);
   if (perms !== 'all') {
-    const missing = (policy.requires.get(route) ?? []).filter((k) => !perms.has(k));
+    const missing = need.filter((k) => !perms.has(k));
     if (missing.length > 0) {
       const roles = subject.roles.length ? subject.roles.join(', ') : 'no role';
       return deny(c, missing.map((k) => ({ code: 'role_missing_permission', message: `${roles}: lacks ${k.replace('|', ' on ')}` })), grantingGroups(policy, route));
@@ -93,12 +99,21 @@ export function decide(policy: CompiledPolicy, subject: Subject, env: string, c:
   }
   const allowReasons: Reason[] = [{ code: 'role', message: `${subject.roles.join(', ') || 'no role'} holds every permission ${route.operationId} needs` }];
 
-  if (route.dagSource !== 'none') {
+  let upstreamFilter = false;
+  if (route.dagSource !== 'none' || c.list?.dagScoped) {
     const action = c.action;
     if (c.allDags || c.dagIds.length === 0) {
       const blocking = e.rules.restrictingAny(subject, action, subjectKey(subject));
       if (blocking.length > 0) {
-        return deny(c, blocking.map((r) => ({ code: 'all_dags_required', rule: ruleRef(r), message: `the request acts on every DAG and rule ${r.id} restricts ${action}` })), groupsFromRules(blocking, action));
+        if (c.list?.filtered && action === 'read' && e.airflowFiltersDags) {
+          // Airflow answers with the permitted DAGs only, and its integration applies these rules (dag_rules claim)
+          upstreamFilter = true;
+          allowReasons.push(...blocking.map((r) => ({ code: 'airflow_filters_list', rule: ruleRef(r), message: `rule ${r.id} restricts ${action} on some DAGs; Airflow lists only the DAGs it allows (airflow_filters_dags)` })));
+        } else {
+          const pattern = DAG_PATTERN_PARAMS.find((p) => c.target.query.has(p));
+          const how = pattern ? `selects DAGs by ${pattern}, which cannot be checked per DAG,` : 'acts on every DAG';
+          return deny(c, blocking.map((r) => ({ code: 'all_dags_required', rule: ruleRef(r), message: `the request ${how} and rule ${r.id} restricts ${action}` })), groupsFromRules(blocking, action));
+        }
       }
     }
     for (const dagId of c.dagIds) {
@@ -116,11 +131,15 @@ export function decide(policy: CompiledPolicy, subject: Subject, env: string, c:
     if (at === undefined || ctx.now - at > within) {
       return {
         effect: 'step_up', resource: c.resource, action: c.action, dagIds: [...c.dagIds], grantingGroups: [], route: route.id, stepUpWithin: within,
+        ...(upstreamFilter ? { upstreamFilter: true as const } : {}),
         reasons: [...allowReasons, { code: 'step_up_required', message: `${c.action} in ${env} needs a second factor from the last ${Math.round(within / 1000)}s` }],
       };
     }
   }
-  return { effect: 'allow', reasons: allowReasons, resource: c.resource, action: c.action, dagIds: [...c.dagIds], grantingGroups: [], route: route.id };
+  return {
+    effect: 'allow', reasons: allowReasons, resource: c.resource, action: c.action, dagIds: [...c.dagIds], grantingGroups: [], route: route.id,
+    ...(upstreamFilter ? { upstreamFilter: true as const } : {}),
+  };
 }
 
 /** The freshness (ms) a second factor needs for this action in this environment, or undefined. */

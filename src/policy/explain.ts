@@ -34,6 +34,8 @@ export function explain(policy: CompiledPolicy, subject: Subject, env: string, i
     `resource:   ${d.resource}   action: ${d.action}`,
     `dags:       ${c.dagIds.length ? c.dagIds.join(', ') : '-'}${c.allDags ? '  (acts on every DAG)' : ''}${c.body !== 'none' && input.body === undefined ? `  (ids also read from the ${c.body} body)` : ''}`,
     `requires:   ${c.route ? c.route.requires.map((p) => `${p[0]} on ${p[1]}`).join(', ') || 'authentication only' : '-'}`,
+    ...(c.route?.denied !== undefined ? [`denied:     to every role by Airflow: ${c.route.denied}`] : []),
+    ...(c.route?.perAction ? [`actions:    ${Object.keys(c.route.perAction).join(', ') || 'none'} (the ${c.route.actionFrom === 'form' ? '"action" form field' : '{name} path parameter'} picks one; until then all of them are required)`] : []),
     `subject:    ${subject.username} (${subject.kind}) groups=[${subject.groups.join(', ')}] roles=[${subject.roles.join(', ')}] mfa=${subject.mfa.method}`,
     'reasons:',
     ...d.reasons.map((r) => `  - ${r.code}${r.rule ? ` [${r.rule.id}${r.rule.name !== r.rule.id ? ` "${r.rule.name}"` : ''}]` : ''}: ${r.message}`),

@@ -8,6 +8,21 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * on a leftover "%", invalid UTF-8, or a decoded "%" followed by two hex digits (double encoding).
  */
 export function percentDecode(text: string, plusIsSpace: boolean): string {
+  const out = decodeEscapes(text, plusIsSpace);
+  if (/%[0-9A-Fa-f]{2}/.test(out)) throw BadEncoding.create({ logMessage: 'double percent-encoding' });
+  return out;
+}
+
+/**
+ * Decodes one path segment once, like gunicorn does before Werkzeug routes: a decoded "%" (from "%25", e.g.
+ * "%252F" -> "%2F") is kept, not refused; the caller accepts it only inside a {name:path} parameter.
+ * Throws AIRLOCK_POLICY_BAD_ENCODING on a leftover "%" or invalid UTF-8.
+ */
+export function percentDecodeOnce(text: string): string {
+  return decodeEscapes(text, false);
+}
+
+function decodeEscapes(text: string, plusIsSpace: boolean): string {
   if (text.indexOf('%') === -1) return plusIsSpace && text.indexOf('+') !== -1 ? text.replaceAll('+', ' ') : text;
   const bytes: number[] = [];
   for (let i = 0; i < text.length; i++) {
@@ -20,14 +35,11 @@ export function percentDecode(text: string, plusIsSpace: boolean): string {
     } else if (plusIsSpace && ch === 0x2b) bytes.push(0x20);
     else bytes.push(ch);
   }
-  let out: string;
   try {
-    out = utf8.decode(Uint8Array.from(bytes));
+    return utf8.decode(Uint8Array.from(bytes));
   } catch (cause) {
     throw BadEncoding.create({ cause, logMessage: 'invalid UTF-8 in percent-encoding' });
   }
-  if (/%[0-9A-Fa-f]{2}/.test(out)) throw BadEncoding.create({ logMessage: 'double percent-encoding' });
-  return out;
 }
 
 const PATH_SAFE = /[A-Za-z0-9\-._~!$&'()*+,=:@]/;

@@ -47,6 +47,25 @@ export type RuleOutcome =
 
 const byIndex = (a: CompiledRule, b: CompiledRule) => a.index - b.index;
 
+/** How a rule selects DAGs: every DAG of the environment (env_defaults) or one of the dags: selectors. */
+export type RuleSelector =
+  | { readonly kind: 'every' }
+  | { readonly kind: 'dag_ids'; readonly value: readonly string[] }
+  | { readonly kind: 'match'; readonly value: string }
+  | { readonly kind: 'regex'; readonly value: string }
+  | { readonly kind: 'tags'; readonly value: readonly string[] }
+  | { readonly kind: 'owners'; readonly value: readonly string[] };
+
+function selectorFrom(sel: Pick<DagRuleConfig, 'match' | 'regex' | 'dag_ids' | 'tags' | 'owners'> | 'every'): RuleSelector {
+  if (sel === 'every') return { kind: 'every' };
+  if (sel.dag_ids) return { kind: 'dag_ids', value: [...sel.dag_ids] };
+  if (sel.match !== undefined) return { kind: 'match', value: sel.match };
+  if (sel.regex !== undefined) return { kind: 'regex', value: sel.regex };
+  if (sel.tags) return { kind: 'tags', value: [...sel.tags] };
+  if (sel.owners) return { kind: 'owners', value: [...sel.owners] };
+  throw new TypeError('a rule needs one selector: match, regex, dag_ids, tags or owners');
+}
+
 /** Whether a rule can take this action away from the subject on the DAGs it selects. */
 function restricts(r: CompiledRule, action: Action, s: Subject): boolean {
   if (r.deny.get(action)?.has(s)) return true;
@@ -66,6 +85,8 @@ export class EnvRules {
   readonly #metaRules: CompiledRule[] = [];
   readonly #cache = new Map<string, CompiledRule[]>();
   readonly #allCache = new Map<string, CompiledRule[]>();
+  /** How each rule selects DAGs (the assertion's dag_rules claim carries it, see dag-rules-claim.ts). */
+  readonly #selectors = new Map<CompiledRule, RuleSelector>();
   readonly #cacheSize: number;
   readonly #maxMetadataAge: number;
 
@@ -78,8 +99,21 @@ export class EnvRules {
     return this.#metaRules.length > 0;
   }
 
+  /** Bound of this environment's per-key caches (policy.cache_size). */
+  get cacheSize(): number {
+    return this.#cacheSize;
+  }
+
+  /** The selector a rule was added with. */
+  selectorOf(rule: CompiledRule): RuleSelector {
+    const s = this.#selectors.get(rule);
+    if (!s) throw new TypeError(`rule ${rule.id} is not a rule of this environment`);
+    return s;
+  }
+
   add(rule: CompiledRule, sel: Pick<DagRuleConfig, 'match' | 'regex' | 'dag_ids' | 'tags' | 'owners'> | 'every'): void {
     this.all.push(rule);
+    this.#selectors.set(rule, selectorFrom(sel));
     if (sel === 'every') this.#everyDag.push(rule);
     else if (sel.dag_ids) for (const id of sel.dag_ids) this.#exact.set(id, [...(this.#exact.get(id) ?? []), rule]);
     else if (sel.match !== undefined) {

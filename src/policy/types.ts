@@ -1,5 +1,6 @@
 import type { Action, RouteInfo } from './catalogue/index.ts';
 import type { CanonicalTarget } from './canonicalize.ts';
+import type { ListBehaviour } from './lists.ts';
 
 export interface Subject {
   kind: 'person' | 'service' | 'agent';
@@ -31,6 +32,8 @@ export interface Classification {
   /** A single-DAG operation: all sources must agree on one dag_id. */
   readonly singleDag: boolean;
   readonly maxBody: number;
+  /** A DAG list route (src/policy/lists.ts): whether Airflow filters it, which query parameters name DAGs. */
+  readonly list?: ListBehaviour | undefined;
 }
 
 export interface DagMeta {
@@ -65,6 +68,11 @@ export interface Decision {
   readonly route: string | null;
   /** For step_up: how fresh (ms) the second factor must be. */
   readonly stepUpWithin?: number;
+  /**
+   * Allowed only because Airflow filters this list by the rules (airflow_filters_dags): the proxy must see the
+   * integration's X-Airlock-Dag-Filter marker on the answer, or replace it with a 502.
+   */
+  readonly upstreamFilter?: true;
 }
 
 export interface DecideContext {

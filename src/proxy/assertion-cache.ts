@@ -1,6 +1,6 @@
 import type { Identity } from '../identity/identity.ts';
 import type { KeyRing } from '../keys/index.ts';
-import { mintAssertion } from './assertion.ts';
+import { mintAssertion, type DagRulesValue } from './assertion.ts';
 
 interface Entry {
   readonly token: string;
@@ -8,12 +8,15 @@ interface Entry {
   /** Re-mint after this time (half the lifetime), so a forwarded assertion always has >= ttl/2 left. */
   readonly refreshAt: number;
   readonly identity: Identity;
+  /** The dag_rules claim it carries (the same frozen object while the policy snapshot and subject are unchanged). */
+  readonly dagRules: DagRulesValue | undefined;
 }
 
 /**
  * Per-(session, environment) cache of signed assertions so the hot path rarely signs.
  * An entry is reused while it has at least half its lifetime left, the signing key is unchanged,
- * and the identity object is the same one (a new login or role change gives a new object).
+ * the identity object is the same one (a new login or role change gives a new object), and the dag_rules claim
+ * is the same object (a config reload that changes the rules gives a new one).
  */
 export class AssertionCache {
   readonly #entries = new Map<string, Entry>();
@@ -30,19 +33,19 @@ export class AssertionCache {
   }
 
   /** Synchronous probe for the hot path; undefined when a (re-)mint is needed. */
-  peek(identity: Identity, audience: string, now = Date.now()): string | undefined {
+  peek(identity: Identity, audience: string, now = Date.now(), dagRules?: DagRulesValue): string | undefined {
     const e = this.#entries.get(cacheKey(identity, audience));
-    if (e && e.identity === identity && e.refreshAt > now && e.kid === this.ring.current().kid) return e.token;
+    if (e && e.identity === identity && e.dagRules === dagRules && e.refreshAt > now && e.kid === this.ring.current().kid) return e.token;
     return undefined;
   }
 
-  async get(identity: Identity, audience: string, now = Date.now()): Promise<string> {
-    const hit = this.peek(identity, audience, now);
+  async get(identity: Identity, audience: string, now = Date.now(), dagRules?: DagRulesValue): Promise<string> {
+    const hit = this.peek(identity, audience, now, dagRules);
     if (hit) return hit;
     const key = cacheKey(identity, audience);
     const pending = this.#inflight.get(key);
     if (pending) return pending;
-    const p = this.#mint(key, identity, audience, now).finally(() => this.#inflight.delete(key));
+    const p = this.#mint(key, identity, audience, now, dagRules).finally(() => this.#inflight.delete(key));
     this.#inflight.set(key, p);
     return p;
   }
@@ -52,15 +55,15 @@ export class AssertionCache {
     for (const k of this.#entries.keys()) if (k.startsWith(`${sessionId}\u0000`)) this.#entries.delete(k);
   }
 
-  async #mint(key: string, identity: Identity, audience: string, now: number): Promise<string> {
+  async #mint(key: string, identity: Identity, audience: string, now: number, dagRules: DagRulesValue | undefined): Promise<string> {
     const kid = this.ring.current().kid;
-    const token = await mintAssertion(this.ring, { issuer: this.issuer, audience, identity, ttlMs: this.ttlMs, now });
+    const token = await mintAssertion(this.ring, { issuer: this.issuer, audience, identity, ttlMs: this.ttlMs, now, ...(dagRules ? { dagRules } : {}) });
     if (this.#entries.size >= this.#max) {
       const oldest = this.#entries.keys().next().value;
       if (oldest !== undefined) this.#entries.delete(oldest);
     }
     this.#entries.delete(key);
-    this.#entries.set(key, { token, kid, refreshAt: now + Math.floor(this.ttlMs / 2), identity });
+    this.#entries.set(key, { token, kid, refreshAt: now + Math.floor(this.ttlMs / 2), identity, dagRules });
     return token;
   }
 }

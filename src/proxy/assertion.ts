@@ -2,11 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { Identity } from '../identity/identity.ts';
 import type { KeyRing } from '../keys/index.ts';
+import { isAnonymousCaller } from './gateway-principals.ts';
 
 /** Version of the assertion contract (docs/assertion-contract.md). Bump on any breaking change. */
 export const ASSERTION_VERSION = 1;
 export const ASSERTION_HEADER = 'x-airlock-assertion';
 export const MAX_ASSERTION_TTL_MS = 300_000;
+/** Response header by which the Airflow integration says it filtered DAG lists by the dag_rules claim. */
+export const DAG_FILTER_HEADER = 'x-airlock-dag-filter';
+export const DAG_FILTER_APPLIED = 'applied';
+/** The dag_rules claim as the policy area builds it (dagRulesClaimFor); JSON, opaque to the proxy. */
+export type DagRulesValue = readonly unknown[];
 
 /** What the gateway verified about the caller, as the `amr` claim. */
 export function assertionAmr(identity: Identity): string[] {
@@ -24,6 +30,8 @@ export interface MintOptions {
   readonly identity: Identity;
   readonly ttlMs: number;
   readonly now?: number;
+  /** The subject's per-DAG rules for this environment (only where airflow_filters_dags is on). */
+  readonly dagRules?: DagRulesValue | undefined;
 }
 
 /** Signs an X-Airlock-Assertion (ES256 JWT) for one identity and one environment. */
@@ -43,6 +51,15 @@ export async function mintAssertion(ring: KeyRing, opts: MintOptions): Promise<s
   };
   if (id.email !== undefined) claims.email = id.email;
   if (id.name !== undefined) claims.name = id.name;
+  const m = id.machine;
+  if (m !== undefined) {
+    // who a machine caller is: its token, its service account, the person who owns it (RFC 8693-style `act`)
+    if (m.tokenName !== undefined) claims.token_name = m.tokenName;
+    if (m.serviceAccount !== undefined) claims.service_account = m.serviceAccount;
+    if (m.owner !== undefined && m.owner.sub !== id.sub) claims.act = { sub: m.owner.sub, preferred_username: m.owner.username };
+  }
+  if (isAnonymousCaller(id)) claims.anonymous = true; // an allow-listed request without a signed-in caller
+  if (opts.dagRules !== undefined) claims.dag_rules = opts.dagRules;
   return new SignJWT(claims)
     .setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid: key.kid })
     .setIssuer(opts.issuer)

@@ -1,6 +1,7 @@
 import type { AirlockConfig } from '../config/schema/index.ts';
 import { BadHost, MissingHost, NoEnvironment, UnknownHost } from './errors.ts';
 import { parseHostHeader, type ParsedHost } from './host-header.ts';
+import { compileWebSocketOrigins } from './websocket-origin.ts';
 
 type EnvironmentsConfig = AirlockConfig['environments'];
 export type EnvironmentConfig = EnvironmentsConfig[string];
@@ -21,6 +22,8 @@ export interface CompiledEnvironments {
   readonly byHost: ReadonlyMap<string, readonly Entry[]>;
   /** public_url's host name (environments without `host` are served there). */
   readonly publicHost: string;
+  /** Origins a WebSocket upgrade may come from (checkWebSocketOrigin): public_url's and each environment host's. */
+  readonly webSocketOrigins: ReadonlySet<string>;
 }
 
 export interface SelectedEnvironment {
@@ -50,6 +53,7 @@ export function compileEnvironments(envs: EnvironmentsConfig, publicUrl: string)
   const publicParsed = parseHostHeader(pub.hostname);
   if (!publicParsed) throw new TypeError(`public_url host "${pub.hostname}" is not a host name`);
   const byHost = new Map<string, Entry[]>();
+  const envHosts: ParsedHost[] = [];
   for (const [name, env] of Object.entries(envs)) {
     let hostName = publicParsed.name;
     let port: number | undefined;
@@ -58,6 +62,7 @@ export function compileEnvironments(envs: EnvironmentsConfig, publicUrl: string)
       if (!parsed) throw new TypeError(`environment "${name}": host "${env.host}" is not a host name (no trailing dot)`);
       hostName = parsed.name;
       port = parsed.port;
+      envHosts.push(parsed);
     }
     if (env.path_prefix !== undefined && !/^\/[A-Za-z0-9._~-]+$/.test(env.path_prefix)) {
       throw new TypeError(`environment "${name}": path_prefix "${env.path_prefix}" must be one segment such as "/prod"`);
@@ -68,7 +73,7 @@ export function compileEnvironments(envs: EnvironmentsConfig, publicUrl: string)
     byHost.set(hostName, list);
   }
   for (const list of byHost.values()) list.sort((a, b) => specificity(b) - specificity(a));
-  return Object.freeze({ byHost, publicHost: publicParsed.name });
+  return Object.freeze({ byHost, publicHost: publicParsed.name, webSocketOrigins: compileWebSocketOrigins(pub, envHosts) });
 }
 
 function parseHost(host: string | undefined): ParsedHost {

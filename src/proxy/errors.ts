@@ -11,6 +11,7 @@ export const BadTransferEncoding = defineError('AIRLOCK_PROXY_BAD_TRANSFER_ENCOD
 export const MalformedRequest = defineError('AIRLOCK_PROXY_MALFORMED_REQUEST', 400, 'The request could not be parsed.');
 export const HeadersTooLarge = defineError('AIRLOCK_PROXY_HEADERS_TOO_LARGE', 431, 'The request headers are too large.');
 export const RequestTimeout = defineError('AIRLOCK_PROXY_REQUEST_TIMEOUT', 408, 'The request was not received in time.');
+export const UnexpectedBody = defineError('AIRLOCK_PROXY_UNEXPECTED_BODY', 400, 'This request may not carry a body (GET, HEAD, and DELETE on Airflow routes).');
 
 // Environment selection
 export const BadHost = defineError('AIRLOCK_PROXY_BAD_HOST', 400, 'The Host header is not a valid host name.');
@@ -26,4 +27,6 @@ export const UpstreamUnavailable = defineError('AIRLOCK_PROXY_UPSTREAM_UNAVAILAB
 export const UpstreamTimeout = defineError('AIRLOCK_PROXY_UPSTREAM_TIMEOUT', 504, 'Airflow did not answer in time. Try again in a moment.');
 export const BadUpstreamResponse = defineError('AIRLOCK_PROXY_BAD_UPSTREAM_RESPONSE', 502, 'Airflow sent a response the gateway cannot relay.');
 export const ClientAborted = defineError('AIRLOCK_PROXY_CLIENT_ABORTED', 499, 'The client went away before the response was sent.');
+export const DagFilterMissing = defineError('AIRLOCK_PROXY_DAG_FILTER_MISSING', 502, "Airflow did not confirm that it filtered this DAG list, so the gateway withheld it. Ask your administrator to check Airflow's Airlock integration.");
+export const WebSocketOrigin = defineError('AIRLOCK_PROXY_WEBSOCKET_ORIGIN', 403, 'WebSocket connections are accepted only from this site (the Origin header names another).');
 export const BadUpgrade = defineError('AIRLOCK_PROXY_BAD_UPGRADE', 400, 'Only WebSocket upgrades (GET, Upgrade: websocket) are accepted.');

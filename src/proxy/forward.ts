@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { isAirlockError } from '../errors/index.ts';
-import { ClientAborted, BadUpstreamResponse } from './errors.ts';
+import { ClientAborted, BadUpstreamResponse, DagFilterMissing } from './errors.ts';
 import { filterResponseHeaders } from './response-headers.ts';
 import { upstreamError } from './upstream-errors.ts';
 import type { ForwardHeaders } from './sanitize-headers.ts';
@@ -21,6 +21,11 @@ export interface ForwardOptions {
   /** An already-read body (the policy inspected it); forwarded byte-identical. Otherwise req is streamed. */
   readonly body?: Buffer;
   readonly signal?: AbortSignal;
+  /**
+   * A 2xx answer must carry this response header with this value (lower-case name), or it is not relayed:
+   * AIRLOCK_PROXY_DAG_FILTER_MISSING (502). Used for DAG lists forwarded because Airflow filters them.
+   */
+  readonly requireHeader?: { readonly name: string; readonly value: string };
 }
 
 export interface ForwardResult {
@@ -62,7 +67,7 @@ export function forwardRequest(req: IncomingMessage, res: ServerResponse, opts: 
     body = req;
   }
   return new Promise((resolve, reject) => {
-    const handler = new ForwardHandler(res, upstream.name, opts.requestId, opts.protectedCookies, resolve, reject);
+    const handler = new ForwardHandler(res, upstream.name, opts.requestId, opts.protectedCookies, resolve, reject, opts.requireHeader);
     if (opts.signal) {
       if (opts.signal.aborted) return handler.clientLeft();
       opts.signal.addEventListener('abort', () => handler.clientLeft(), { once: true });
@@ -85,6 +90,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
   readonly #env: string;
   readonly #requestId: string | undefined;
   readonly #protect: ReadonlySet<string> | undefined;
+  readonly #require: ForwardOptions['requireHeader'];
   #dropped: string[] | undefined;
   readonly #resolve: (r: ForwardResult) => void;
   readonly #reject: (err: unknown) => void;
@@ -99,8 +105,12 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
   #onClose = (): void => this.#closed();
   #onDrain: (() => void) | undefined;
 
-  constructor(res: ServerResponse, env: string, requestId: string | undefined, protect: ReadonlySet<string> | undefined, resolve: (r: ForwardResult) => void, reject: (err: unknown) => void) {
+  constructor(
+    res: ServerResponse, env: string, requestId: string | undefined, protect: ReadonlySet<string> | undefined,
+    resolve: (r: ForwardResult) => void, reject: (err: unknown) => void, require?: ForwardOptions['requireHeader'],
+  ) {
     this.#res = res;
+    this.#require = require;
     this.#env = env;
     this.#requestId = requestId;
     this.#protect = protect;
@@ -118,6 +128,14 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     if (statusCode < 200) return; // 1xx informational: not relayed (Node answers 100-continue itself)
     this.#upstreamMs = performance.now() - this.#started;
     this.#status = statusCode;
+    const req = this.#require;
+    if (req !== undefined && statusCode < 300 && headers[req.name] !== req.value) {
+      const got = headers[req.name];
+      const e = DagFilterMissing.create({ logMessage: `environment "${this.#env}": ${statusCode} answer without "${req.name}: ${req.value}" (got ${got === undefined ? 'none' : JSON.stringify(got)}); withheld` });
+      this.#fail(e);
+      controller.abort(e);
+      return;
+    }
     try {
       const dropped = this.#protect !== undefined && headers['set-cookie'] !== undefined ? [] : undefined; // nothing allocated without Set-Cookie
       const out = filterResponseHeaders(headers, this.#protect, dropped);

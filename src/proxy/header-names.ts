@@ -2,6 +2,7 @@
  * Header-name rules shared by request and response hygiene. Names are compared lower-cased and
  * with "_" read as "-" (so X_Forwarded_For is X-Forwarded-For).
  */
+import { isStrippedHeader } from './stripped-headers.ts';
 
 /** Lower-case, "_" -> "-". */
 export function canonicalHeaderName(name: string): string {
@@ -40,24 +41,13 @@ export const HOP_BY_HOP_RESPONSE: ReadonlySet<string> = new Set([
   'upgrade',
 ]);
 
-/** Headers only the gateway may set; any client copy is removed. x-airlock-* is matched as a prefix. */
-export const GATEWAY_SET: ReadonlySet<string> = new Set([
-  'forwarded',
-  'x-real-ip',
-  'x-original-url',
-  'x-rewrite-url',
-  'x-forwarded-for',
-  'x-forwarded-proto',
-  'x-forwarded-host',
-  'x-forwarded-port',
-  'x-forwarded-prefix',
-  'x-forwarded-server',
-  'x-forwarded-ssl',
-  'x-forwarded-scheme',
-]);
-
+/**
+ * Headers a client may never send upstream: the table in stripped-headers.ts (X-Airlock*, Forwarded,
+ * X-Forwarded-*, URL-rewrite, method-override, host-override and other proxies' identity headers), plus
+ * `extra` (SanitizeOptions.gatewayHeaders). `canonical` is lower-case with "_" read as "-".
+ */
 export function isGatewaySet(canonical: string, extra: ReadonlySet<string>): boolean {
-  return canonical.startsWith('x-airlock') || canonical.startsWith('x-forwarded-') || GATEWAY_SET.has(canonical) || extra.has(canonical);
+  return isStrippedHeader(canonical) || (extra.size > 0 && extra.has(canonical));
 }
 
 /** Headers a Connection header may never name (naming them would strip them as hop-by-hop). */

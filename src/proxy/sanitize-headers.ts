@@ -61,8 +61,9 @@ function isAdded(added: readonly (readonly [string, string])[], lowerName: strin
 
 /**
  * Builds the headers sent upstream from req.rawHeaders (see docs/proxy.md):
- * removes gateway-set headers (X-Airlock-*, Forwarded, X-Forwarded-*, X-Real-IP, X-Original-URL,
- * X-Rewrite-URL, opts.gatewayHeaders, opts.add names; case-insensitive, "_" read as "-"), every
+ * removes the headers of the table in stripped-headers.ts (X-Airlock*, Forwarded, X-Forwarded-*, client-address,
+ * URL-rewrite, method-override, host-override and other proxies' identity headers), opts.gatewayHeaders and
+ * opts.add names (case-insensitive, "_" read as "-"), every
  * name containing "_", hop-by-hop headers and those named in Connection, the gateway's cookies,
  * and Authorization when consumed; then adds X-Forwarded-* and opts.add.
  * Throws AIRLOCK_PROXY_BAD_HEADER (400) when Connection names a protected header or is not a token list.

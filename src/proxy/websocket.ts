@@ -24,6 +24,8 @@ export interface TunnelOptions {
   readonly headers: ForwardHeaders;
   /** The gateway's cookie names (lower-case): an upstream Set-Cookie for one of them is dropped. */
   readonly protectedCookies?: ReadonlySet<string>;
+  /** Sent to the client as X-Request-Id on the 101 or the relayed refusal (the upstream's own is replaced). */
+  readonly requestId?: string;
 }
 
 export interface TunnelResult {
@@ -77,16 +79,17 @@ function connect(up: Upstream): Duplex {
  * Response headers relayed to the client: hop-by-hop and framing removed (the caller adds its own), and a
  * Set-Cookie for one of the gateway's cookies (`protect`; its name pushed on `dropped`).
  */
-function relayHeaders(head: ResponseHead, protect: ReadonlySet<string> | undefined, dropped: string[]): string {
+function relayHeaders(head: ResponseHead, protect: ReadonlySet<string> | undefined, dropped: string[], requestId: string | undefined): string {
   const named = new Set((headerValue(head, 'connection') ?? '').split(',').map((t) => t.trim().toLowerCase()));
   let out = '';
   for (const [name, value] of head.headers) {
     const n = name.toLowerCase();
     if (HOP_BY_HOP_RESPONSE.has(n) || named.has(n) || n === 'content-length') continue;
+    if (n === 'x-request-id' && requestId !== undefined) continue;
     if (n === 'set-cookie' && protect !== undefined && withoutProtectedCookies(value, protect, dropped) === undefined) continue;
     out += `${name}: ${value}\r\n`;
   }
-  return out;
+  return requestId === undefined ? out : `${out}X-Request-Id: ${requestId}\r\n`;
 }
 
 /**
@@ -101,6 +104,7 @@ function relayHeaders(head: ResponseHead, protect: ReadonlySet<string> | undefin
 export async function tunnelWebSocket(req: IncomingMessage, socket: Duplex, head: Buffer, opts: TunnelOptions): Promise<TunnelResult> {
   const key = validateUpgrade(req);
   if (!opts.target.startsWith('/') || /[\s\x00-\x1f\x7f]/.test(opts.target)) throw new TypeError('target must be a path starting with "/"');
+  if (opts.requestId !== undefined && !/^[\x21-\x7e]{1,200}$/.test(opts.requestId)) throw new TypeError('requestId must be visible ASCII');
   const text = requestText(opts.target, opts.headers);
   const { upstream } = opts;
   const env = upstream.env;
@@ -177,7 +181,7 @@ export async function tunnelWebSocket(req: IncomingMessage, socket: Duplex, head
       settled = true;
       detach();
       const dropped: string[] = [];
-      socket.write(`HTTP/1.1 101 Switching Protocols\r\n${relayHeaders(h, opts.protectedCookies, dropped)}Upgrade: websocket\r\nConnection: Upgrade\r\n\r\n`);
+      socket.write(`HTTP/1.1 101 Switching Protocols\r\n${relayHeaders(h, opts.protectedCookies, dropped, opts.requestId)}Upgrade: websocket\r\nConnection: Upgrade\r\n\r\n`);
       if (rest.length > 0) socket.write(rest);
       if (head.length > 0) up.write(head);
       // Either side erroring ends both at once; a side closing ends the other after flushing
@@ -222,7 +226,7 @@ export async function tunnelWebSocket(req: IncomingMessage, socket: Duplex, head
         const b = body.subarray(0, want);
         socket.on('error', () => {});
         const dropped: string[] = [];
-        socket.end(Buffer.concat([Buffer.from(`HTTP/1.1 ${h.status} ${reason}\r\n${relayHeaders(h, opts.protectedCookies, dropped)}Content-Length: ${b.length}\r\nConnection: close\r\n\r\n`, 'latin1'), b]));
+        socket.end(Buffer.concat([Buffer.from(`HTTP/1.1 ${h.status} ${reason}\r\n${relayHeaders(h, opts.protectedCookies, dropped, opts.requestId)}Content-Length: ${b.length}\r\nConnection: close\r\n\r\n`, 'latin1'), b]));
         resolve({ status: h.status, upstreamMs, ...(dropped.length > 0 ? { droppedCookies: dropped } : {}) });
       };
       if (body.length >= want) return finish();

@@ -74,12 +74,16 @@ export function noteRequest(rs: RequestState, method: string, path: string, cls:
 export async function auditBeforeForward(svc: GatewayServices, req: IncomingMessage, rs: RequestState): Promise<void> {
   const facts = rs.audit;
   if (!facts?.mutating) return;
-  const r = await svc.audit.recordDurable({ ...requestEvent(svc, req, rs, facts), type: 'request.intent' });
+  const r = await svc.audit.recordDurable({ ...requestEvent(svc, req, rs, facts), type: 'request.intent', ...(rs.auditDetail ? { detail: rs.auditDetail } : {}) });
   facts.intentSeq = r.seq;
 }
 
-/** When the response is done: the outcome of a forwarded mutation (durable, off the response path) or one batched event. */
-export function auditRequestDone(svc: GatewayServices, req: IncomingMessage, res: ServerResponse, rs: RequestState, ms: number): void {
+/**
+ * When the response is done: the outcome of a forwarded mutation (durable, off the response path) or one batched
+ * event. `res` may be a plain { statusCode, writableFinished } (a WebSocket upgrade has no ServerResponse);
+ * `detail` is recorded on a plain request event (e.g. { upgrade: 'websocket' }).
+ */
+export function auditRequestDone(svc: GatewayServices, req: IncomingMessage, res: Pick<ServerResponse, 'statusCode' | 'writableFinished'>, rs: RequestState, ms: number, detail?: Readonly<Record<string, string>>): void {
   if (rs.env === 'gateway') {
     const path = (req.url ?? '').split('?')[0];
     if (path === '/.airlock/callback' && res.statusCode >= 400) {
@@ -92,9 +96,11 @@ export function auditRequestDone(svc: GatewayServices, req: IncomingMessage, res
   event.status = res.statusCode;
   if (rs.upstreamStatus !== undefined) event.upstream_status = rs.upstreamStatus;
   event.latency_ms = ms;
+  const extra = detail ?? rs.auditDetail; // forward-auth marks its events (RequestState.auditDetail)
+  if (extra !== undefined) event.detail = extra; // replaced below by an outcome's own detail
   if (facts?.intentSeq !== undefined) {
     event.type = 'request.outcome';
-    event.detail = { intent_seq: facts.intentSeq, completed: res.writableFinished };
+    event.detail = { ...rs.auditDetail, intent_seq: facts.intentSeq, completed: res.writableFinished };
     svc.audit.recordDurable(event).catch((err: Error) => {
       svc.log.error({ reqId: rs.id, err: { message: err.message } }, 'audit: outcome not written at once; queued for the next batch');
       svc.audit.record(event);
@@ -171,6 +177,9 @@ function actor(i: Identity, sessionId: string | undefined): AuditActor {
     ...(i.email ? { email: i.email } : {}),
     ...(sessionId ? { session_id: sessionId } : {}),
     ...(i.tokenId ? { token_id: i.tokenId } : {}),
+    ...(i.machine?.tokenName ? { token_name: i.machine.tokenName } : {}),
+    ...(i.machine?.owner ? { owner: i.machine.owner.username } : {}),
+    ...(i.machine?.serviceAccount ? { service_account: i.machine.serviceAccount } : {}),
     ...(i.mfa.credentialId ? { credential_id: i.mfa.credentialId } : {}),
   };
 }

@@ -6,6 +6,7 @@ import type { DagMetadataSnapshot } from '../policy/index.ts';
 import type { AssertionCache } from '../proxy/index.ts';
 import type { SessionManager } from '../session/index.ts';
 import type { Store } from '../store/index.ts';
+import type { TokenService } from '../tokens/index.ts';
 import type { AuditFacts } from './audit-hooks.ts';
 import type { Logger } from './logger.ts';
 import type { GatewayMetrics } from './metrics.ts';
@@ -16,6 +17,8 @@ export interface GatewayServices {
   readonly holder: ConfigHolder;
   readonly store: Store;
   readonly sessions: SessionManager;
+  /** Machine callers: Airlock tokens and workload JWTs (per-worker caches, rate limits, last-use writes). */
+  readonly tokens: TokenService;
   readonly keys: KeyRing;
   readonly loginStates: LoginStateStore;
   readonly log: Logger;
@@ -47,4 +50,6 @@ export interface RequestState {
   api: boolean;
   /** The client address the request was forwarded with (set by forwardHeaders). */
   clientIp?: string;
+  /** Added to the detail of this request's audit events (forward-auth: `{ forward_auth: <ingress> }`). */
+  auditDetail?: Readonly<Record<string, string>>;
 }

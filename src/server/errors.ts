@@ -1,7 +1,7 @@
 import { defineError } from '../errors/index.ts';
 
 export const NotAuthenticated = defineError('AIRLOCK_SERVER_NOT_AUTHENTICATED', 401, 'Sign in to continue.');
-export const BearerNotSupported = defineError('AIRLOCK_SERVER_BEARER_UNSUPPORTED', 401, 'This gateway does not accept this Authorization header. Use a browser session, or an Airlock token once machine tokens are enabled.');
+export const BearerNotSupported = defineError('AIRLOCK_SERVER_BEARER_UNSUPPORTED', 401, 'This gateway does not accept this Authorization header. Send an Airlock token or a workload JWT of a configured issuer as "Authorization: Bearer <token>", or use a browser session.');
 export const NoRole = defineError('AIRLOCK_SERVER_NO_ROLE', 403, 'Your account has no Airflow role here.');
 export const Forbidden = defineError('AIRLOCK_SERVER_FORBIDDEN', 403, 'You may not do this.');
 export const StepUpRequired = defineError('AIRLOCK_SERVER_STEP_UP_REQUIRED', 401, 'This action needs a fresh confirmation with your security key.');

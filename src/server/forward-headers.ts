@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Identity } from '../identity/index.ts';
-import { clientAddress, sanitizeRequestHeaders, type ForwardHeaders } from '../proxy/index.ts';
+import { dagRulesClaimFor } from '../policy/index.ts';
+import { ANONYMOUS_CALLER, clientAddress, encodeHeaderValue, sanitizeRequestHeaders, type ForwardHeaders } from '../proxy/index.ts';
 import type { GatewayServices } from './context.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -24,20 +25,35 @@ function plainHeadersOf(identity: Identity): Readonly<Record<string, string>> {
  * The client address the headers carry is kept in `rs.clientIp` (the audit records the same one).
  */
 export function forwardHeaders(req: IncomingMessage, rt: Runtime, svc: GatewayServices, env: string, identity: Identity | undefined, rs?: { clientIp?: string }): ForwardHeaders | Promise<ForwardHeaders> {
-  if (!identity) return build(req, rt, undefined, undefined, rs);
+  if (!identity) return anonymous(req, rt, svc, env, rs);
   const cache = svc.assertions();
   const now = Date.now();
-  const token = cache.peek(identity, env, now);
+  // the person's per-DAG rules ride along where Airflow filters its DAG lists by them (cached per subject)
+  const dagRules = dagRulesClaimFor(rt.policy, env, identity);
+  const token = cache.peek(identity, env, now, dagRules);
   if (token !== undefined) return build(req, rt, identity, token, rs);
-  return cache.get(identity, env, now).then((t) => build(req, rt, identity, t, rs));
+  return cache.get(identity, env, now, dagRules).then((t) => build(req, rt, identity, t, rs));
+}
+
+/**
+ * A request forwarded without a signed-in caller (its route is on the allow-list) still carries an assertion: the
+ * gateway's anonymous one (`anonymous: true`, no roles), so Airflow knows it came through the gateway and logs
+ * nobody in. No plain identity headers.
+ */
+function anonymous(req: IncomingMessage, rt: Runtime, svc: GatewayServices, env: string, rs: { clientIp?: string } | undefined): ForwardHeaders | Promise<ForwardHeaders> {
+  const cache = svc.assertions();
+  const now = Date.now();
+  const token = cache.peek(ANONYMOUS_CALLER, env, now);
+  if (token !== undefined) return build(req, rt, undefined, token, rs);
+  return cache.get(ANONYMOUS_CALLER, env, now).then((t) => build(req, rt, undefined, t, rs));
 }
 
 function build(req: IncomingMessage, rt: Runtime, identity: Identity | undefined, assertion: string | undefined, rs: { clientIp?: string } | undefined): ForwardHeaders {
   let gatewayCookieNames = GATEWAY_COOKIES.get(rt);
   if (!gatewayCookieNames) GATEWAY_COOKIES.set(rt, (gatewayCookieNames = [rt.loginCookieName]));
   let add: Record<string, string> | undefined;
-  if (identity && assertion !== undefined) {
-    add = rt.config.assertion.plain_headers ? { 'x-airlock-assertion': assertion, ...plainHeadersOf(identity) } : { 'x-airlock-assertion': assertion };
+  if (assertion !== undefined) {
+    add = identity && rt.config.assertion.plain_headers ? { 'x-airlock-assertion': assertion, ...plainHeadersOf(identity) } : { 'x-airlock-assertion': assertion };
   }
   const client = clientAddress(rt.trusted, req);
   if (rs) rs.clientIp = client.ip;
@@ -49,4 +65,26 @@ function build(req: IncomingMessage, rt: Runtime, identity: Identity | undefined
     stripAuthorization: true,
     ...(add ? { add } : {}),
   });
+}
+
+/**
+ * The identity headers alone, for a forward-auth answer (the ingress copies them onto the request it forwards):
+ * the same assertion the proxy sends (cached per session, the anonymous one for an allow-listed request without a
+ * caller) and, when assertion.plain_headers is on, X-Airlock-User / -Email / -Roles, values encoded as the proxy
+ * encodes them (encodeHeaderValue). Synchronous when the assertion is cached.
+ */
+export function identityHeaders(rt: Runtime, svc: GatewayServices, env: string, identity: Identity | undefined): Record<string, string> | Promise<Record<string, string>> {
+  const cache = svc.assertions();
+  const now = Date.now();
+  const subject = identity ?? ANONYMOUS_CALLER;
+  const dagRules = identity ? dagRulesClaimFor(rt.policy, env, identity) : undefined;
+  const token = cache.peek(subject, env, now, dagRules);
+  if (token !== undefined) return withPlain(rt, identity, token);
+  return cache.get(subject, env, now, dagRules).then((t) => withPlain(rt, identity, t));
+}
+
+function withPlain(rt: Runtime, identity: Identity | undefined, assertion: string): Record<string, string> {
+  const out: Record<string, string> = { 'x-airlock-assertion': assertion };
+  if (identity && rt.config.assertion.plain_headers) for (const [k, v] of Object.entries(plainHeadersOf(identity))) out[k] = encodeHeaderValue(v);
+  return out;
 }

@@ -3,17 +3,21 @@ import { uuidV7 } from '../audit/index.ts';
 import { AirlockError, isAirlockError } from '../errors/index.ts';
 import type { Identity } from '../identity/index.ts';
 import { decide, readBodyDagIds, type Decision } from '../policy/index.ts';
-import { checkFraming, forwardRequest, isApiRequest, isPublicHost, proxyErrors } from '../proxy/index.ts';
+import { decideForMachine } from '../tokens/index.ts';
+import { checkFraming, DAG_FILTER_APPLIED, DAG_FILTER_HEADER, forwardRequest, isApiRequest, isPublicHost, proxyErrors, refuseBody } from '../proxy/index.ts';
 import { auditBeforeForward, auditRequestDone, noteRequest } from './audit-hooks.ts';
-import { authenticate } from './authenticate.ts';
+import { authenticateRequest } from './authenticate.ts';
+import { isSessionRenewal, retryAfterHeaders, silentLoginUrl, silentReauthApplies } from './reauth.ts';
 import type { GatewayServices, RequestState } from './context.ts';
-import { handleGatewayEndpoint } from './endpoints/index.ts';
+import { isAirflowLogout, signOutConfirmationUrl } from './airflow-logout.ts';
+import { answersAnyHost, handleGatewayEndpoint } from './endpoints/index.ts';
 import { webauthnGate } from './endpoints/webauthn/gate-response.ts';
 import { BearerNotSupported, Internal, NotAuthenticated } from './errors.ts';
 import { forwardHeaders } from './forward-headers.ts';
-import { forbiddenPage } from './pages/forbidden-page.ts';
+import { refuseMachine } from './machine-refusal.ts';
+import { sendForbidden, sendStepUpJson } from './refusal-responses.ts';
 import { readLimitedBody } from './read-body.ts';
-import { redirect, sendError, sendHtml, sendJson } from './respond.ts';
+import { redirect, sendError } from './respond.ts';
 import { accessLog, warnDroppedCookies } from './logger.ts';
 import { routeOf } from './route-cache.ts';
 import type { Runtime } from './runtime.ts';
@@ -37,7 +41,8 @@ async function pipeline(req: IncomingMessage, res: ServerResponse, svc: GatewayS
   rs.api = isApiRequest(method, rawUrl, req.headers);
   checkFraming(req);
   if (rawUrl === '/.airlock' || rawUrl.startsWith('/.airlock/')) {
-    if (!isPublicHost(rt.envs, req.headers.host)) throw proxyErrors.UnknownHost.create();
+    // probes and the JWKS answer on any Host (pod IP, internal name); sign-in pages only on public_url's host
+    if (!answersAnyHost(rawUrl, rt) && !isPublicHost(rt.envs, req.headers.host)) throw proxyErrors.UnknownHost.create();
     rs.env = 'gateway';
     rs.decision = 'gateway';
     tagResponse(res, rs);
@@ -50,8 +55,31 @@ async function pipeline(req: IncomingMessage, res: ServerResponse, svc: GatewayS
   let cls = route.cls;
   rs.env = sel.name;
   if (sel.pathWithinEnv !== rawUrl) rs.api = isApiRequest(method, sel.pathWithinEnv, req.headers);
+  // none of Airflow's DELETE operations takes a body: one sent anyway is refused, never forwarded uninspected
+  if (method === 'DELETE' && cls.route !== null) refuseBody(req);
+  if (isAirflowLogout(sel.env.airflow, method, sel.pathWithinEnv)) {
+    // Airflow's own Log Out ends the Airlock session too: on to the gateway's sign-out confirmation (airflow-logout.ts)
+    req.resume();
+    rs.decision = 'gateway';
+    tagResponse(res, rs);
+    return redirect(res, signOutConfirmationUrl(rt.publicUrl), {}, 303);
+  }
 
-  const auth = await authenticate(req, rt, svc);
+  let auth: Awaited<ReturnType<typeof authenticateRequest>> = undefined;
+  try {
+    auth = await authenticateRequest(req, rt, svc);
+  } catch (err) {
+    // a session whose claims are too old (session.claims_max_age): an allow-listed route needs none; a page view
+    // re-authenticates silently at the IdP (prompt=none); anything else gets the 401/503 (reauth.ts)
+    if (!isSessionRenewal(err) || !cls.allowListed) {
+      if (!silentReauthApplies(err, rs.api, method)) throw err;
+      req.resume();
+      rs.decision = 'reauth';
+      tagResponse(res, rs);
+      return redirect(res, silentLoginUrl(target.forwardTarget));
+    }
+  }
+  if (auth?.kind === 'machine') rs.api = true; // machines get JSON only: no pages, redirects or cookies
   if (!auth && !cls.allowListed) {
     rs.decision = 'unauthenticated';
     if (req.headers.authorization !== undefined) throw BearerNotSupported.create();
@@ -63,7 +91,7 @@ async function pipeline(req: IncomingMessage, res: ServerResponse, svc: GatewayS
   }
   const identity = auth?.identity;
   rs.identity = identity;
-  if (identity && !cls.allowListed && webauthnGate(req, res, rt, rs, identity, target.forwardTarget)) return;
+  if (auth?.kind === 'session' && !cls.allowListed && webauthnGate(req, res, rt, rs, auth.identity, target.forwardTarget)) return;
 
   let body: Buffer | undefined;
   if (identity && cls.body !== 'none') {
@@ -71,11 +99,15 @@ async function pipeline(req: IncomingMessage, res: ServerResponse, svc: GatewayS
     cls = readBodyDagIds(cls, req.headers['content-type'], body);
   }
   noteRequest(rs, method, target.path, cls);
+  let upstreamFilter = false;
   if (identity) {
-    const decision = decide(rt.policy, identity, sel.name, cls, { now: svc.now(), dagMetadata: svc.dagMetadata(sel.name) });
+    const ctx = { now: svc.now(), dagMetadata: svc.dagMetadata(sel.name) };
+    // a machine: its scopes AND its owner's current (or its service account's) rights
+    const decision = auth?.kind === 'machine' ? decideForMachine(rt.policy, auth.machine.principal, sel.name, cls, ctx) : decide(rt.policy, identity, sel.name, cls, ctx);
     rs.decision = decision.effect;
     rs.reasons = decision.reasons.map((r) => r.code);
     if (decision.effect !== 'allow') return refuse(req, res, rt, rs, identity, decision);
+    upstreamFilter = decision.upstreamFilter === true;
   } else {
     rs.decision = 'allow_listed';
   }
@@ -83,7 +115,11 @@ async function pipeline(req: IncomingMessage, res: ServerResponse, svc: GatewayS
   if (rs.audit?.mutating) await auditBeforeForward(svc, req, rs); // durable first; failure -> 503, nothing forwarded
   const fh = forwardHeaders(req, rt, svc, sel.name, identity, rs);
   const headers = fh instanceof Promise ? await fh : fh;
-  const result = await forwardRequest(req, res, { upstream: rt.upstreams.get(sel.name), target: target.forwardTarget, headers, requestId: rs.id, protectedCookies: rt.protectedCookies, ...(body ? { body } : {}) });
+  const result = await forwardRequest(req, res, {
+    upstream: rt.upstreams.get(sel.name), target: target.forwardTarget, headers, requestId: rs.id, protectedCookies: rt.protectedCookies, ...(body ? { body } : {}),
+    // a list forwarded only because Airflow filters it by the rules: withheld unless the integration says it did
+    ...(upstreamFilter ? { requireHeader: DAG_FILTER_REQUIRED } : {}),
+  });
   rs.upstreamStatus = result.status;
   if (result.droppedCookies) warnDroppedCookies(svc.log, rs.id, sel.name, result.droppedCookies);
   svc.metrics.observeUpstream(sel.name, result.upstreamMs / 1000);
@@ -92,30 +128,13 @@ async function pipeline(req: IncomingMessage, res: ServerResponse, svc: GatewayS
 function refuse(req: IncomingMessage, res: ServerResponse, rt: Runtime, rs: RequestState, identity: Identity, d: Decision): void {
   req.resume();
   tagResponse(res, rs);
+  if (identity.machine !== undefined) return refuseMachine(res, rs, identity, d);
   if (d.effect === 'step_up') {
     const stepUpUrl = `/.airlock/webauthn/step-up?rd=${encodeURIComponent(req.url ?? '/')}`;
-    if (rs.api) return sendJson(res, 401, { error: 'AIRLOCK_WEBAUTHN_STEP_UP_REQUIRED', message: 'This action needs a fresh confirmation with your security key.', step_up_url: `${rt.publicUrl}${stepUpUrl}`, reasons: d.reasons, request_id: rs.id });
+    if (rs.api) return sendStepUpJson(res, rs, d, `${rt.publicUrl}${stepUpUrl}`);
     return redirect(res, stepUpUrl);
   }
-  const noRole = identity.roles.length === 0;
-  const code = noRole ? 'AIRLOCK_SERVER_NO_ROLE' : 'AIRLOCK_SERVER_FORBIDDEN';
-  if (rs.api) {
-    return sendJson(res, 403, {
-      error: code,
-      message: noRole ? 'Your account has no Airflow role here.' : 'You may not do this.',
-      action: d.action,
-      resource: d.resource,
-      dag_ids: d.dagIds,
-      reasons: d.reasons,
-      granting_groups: d.grantingGroups,
-      request_id: rs.id,
-    });
-  }
-  sendHtml(
-    res,
-    403,
-    forbiddenPage({ username: identity.username, action: d.action, resource: d.resource, env: rs.env, dagIds: d.dagIds, reasons: d.reasons, grantingGroups: d.grantingGroups, yourGroups: identity.groups, requestId: rs.id }),
-  );
+  sendForbidden(res, rt, rs, identity, d);
 }
 
 function respondWithError(req: IncomingMessage, res: ServerResponse, svc: GatewayServices, rs: RequestState, err: unknown): void {
@@ -127,9 +146,13 @@ function respondWithError(req: IncomingMessage, res: ServerResponse, svc: Gatewa
   if (!req.complete) req.resume();
   if (res.headersSent) return void res.destroy();
   tagResponse(res, rs);
+  if (e.status === 429 && typeof e.details?.retry_after === 'number') res.setHeader('retry-after', String(e.details.retry_after));
   const next = e.status === 401 && !rs.api ? { href: '/.airlock/login', label: 'Sign in again' } : e.status === 403 ? undefined : undefined;
-  sendError(res, e, { api: rs.api, requestId: rs.id, ...(next ? { next } : {}) });
+  const headers = retryAfterHeaders(e);
+  sendError(res, e, { api: rs.api, requestId: rs.id, ...(next ? { next } : {}), ...(headers ? { headers } : {}) });
 }
+
+const DAG_FILTER_REQUIRED = { name: DAG_FILTER_HEADER, value: DAG_FILTER_APPLIED } as const;
 
 /** Sent on sign-in responses when Airlock terminates TLS itself (listen_tls). */
 const HSTS = 'max-age=31536000';

@@ -94,6 +94,8 @@ export interface AccessLine {
   readonly status: number;
   readonly upstreamStatus: number | undefined;
   readonly ms: number;
+  /** "websocket" on the line of an upgrade (tunnelled or refused); absent on plain requests. */
+  readonly upgrade?: string;
 }
 
 /**
@@ -107,7 +109,7 @@ export function accessLog(logger: Logger, l: AccessLine): void {
   if (!logger.isLevelEnabled('info')) return;
   const d = direct.get(logger);
   if (d === undefined) {
-    logger.info({ reqId: l.reqId, method: l.method, path: l.path, env: l.env, user: l.user, decision: l.decision, reasons: l.reasons.length ? l.reasons : undefined, status: l.status, upstreamStatus: l.upstreamStatus, ms: l.ms }, 'request');
+    logger.info({ reqId: l.reqId, method: l.method, path: l.path, env: l.env, user: l.user, decision: l.decision, reasons: l.reasons.length ? l.reasons : undefined, status: l.status, upstreamStatus: l.upstreamStatus, ms: l.ms, upgrade: l.upgrade }, 'request');
     return;
   }
   let line = `{"level":"info","time":${Date.now()}${d.bindings},"reqId":${JSON.stringify(l.reqId)},"method":${JSON.stringify(l.method)},"path":${JSON.stringify(l.path)},"env":${JSON.stringify(l.env)}`;
@@ -116,7 +118,7 @@ export function accessLog(logger: Logger, l: AccessLine): void {
   if (l.reasons.length > 0) line += `,"reasons":${JSON.stringify(l.reasons)}`;
   line += `,"status":${l.status}`;
   if (l.upstreamStatus !== undefined) line += `,"upstreamStatus":${l.upstreamStatus}`;
-  line += `,"ms":${l.ms},"msg":"request"}\n`;
+  line += l.upgrade === undefined ? `,"ms":${l.ms},"msg":"request"}\n` : `,"ms":${l.ms},"upgrade":${JSON.stringify(l.upgrade)},"msg":"request"}\n`;
   d.add(line);
 }
 

@@ -2,12 +2,17 @@ import type { ServerResponse } from 'node:http';
 import { AirlockError } from '../errors/index.ts';
 import { errorPage } from './pages/error-page.ts';
 
+/** The CSP of every page the gateway writes (a page with the sign-out form widens form-action: sign-out-page.ts). */
+export const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
 const SECURITY_HEADERS: Record<string, string> = {
   'cache-control': 'no-store',
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  // same-origin, not no-referrer: a page's own form posts then carry its real Origin (no-referrer makes browsers
+  // send "Origin: null"), while nothing of a gateway URL (rd=, a callback's code) ever goes to another site
+  'referrer-policy': 'same-origin',
+  'content-security-policy': PAGE_CSP,
 };
 
 export function sendHtml(res: ServerResponse, status: number, html: string, headers: Record<string, string | string[]> = {}): void {

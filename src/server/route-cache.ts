@@ -1,4 +1,4 @@
-import { canonicalizeTarget, classify, type CanonicalTarget, type Classification } from '../policy/index.ts';
+import { canonicalizeTarget, classify, targetWithinPrefix, type CanonicalTarget, type Classification } from '../policy/index.ts';
 import { selectEnvironment, type SelectedEnvironment } from '../proxy/index.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -42,11 +42,5 @@ export function routeOf(rt: Runtime, host: string | undefined, method: string, r
 function compute(rt: Runtime, host: string | undefined, method: string, rawUrl: string): Route {
   const target = canonicalizeTarget(method, rawUrl);
   const sel = selectEnvironment(rt.envs, host, target.path);
-  const envTarget = sel.pathWithinEnv === target.path ? target : canonicalizeTarget(method, sel.pathWithinEnv + queryOf(target.forwardTarget));
-  return { target, sel, cls: classify(rt.policy, sel.env.airflow, envTarget) };
-}
-
-function queryOf(target: string): string {
-  const i = target.indexOf('?');
-  return i < 0 ? '' : target.slice(i);
+  return { target, sel, cls: classify(rt.policy, sel.env.airflow, targetWithinPrefix(target, sel.prefix)) };
 }

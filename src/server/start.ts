@@ -18,6 +18,8 @@ export interface RunningGateway {
   readonly url: string;
   readonly port: number;
   readonly workers: number;
+  /** internal_listen's URL (probes, JWKS, metrics), when configured and serving in this process. */
+  readonly internalUrl?: string;
   /** Only when serving in this process (workers = 1). */
   readonly worker?: RunningWorker;
   close(): Promise<void>;
@@ -30,7 +32,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
   const log = opts.logger ?? createLogger({ level: config.log.level });
   if (workers === 1) {
     const w = await startWorker({ configPath: opts.configPath, logger: log, ...(opts.port !== undefined ? { port: opts.port } : {}) });
-    return { url: w.url, port: w.port, workers: 1, worker: w, close: () => w.close() };
+    return { url: w.url, port: w.port, workers: 1, worker: w, ...(w.internalUrl ? { internalUrl: w.internalUrl } : {}), close: () => w.close() };
   }
   const c = await startCluster({
     configPath: opts.configPath,

@@ -2,19 +2,23 @@ import type https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { ConfigHolder, installSighupReload, type AirlockConfig } from '../config/index.ts';
 import { KeyRing, type KeyStorage } from '../keys/index.ts';
-import { AssertionCache, installClientErrorHandler } from '../proxy/index.ts';
-import { SessionManager, clusterBus, localBus, postgresBus, type RevocationBus } from '../session/index.ts';
+import { AssertionCache, DAG_METADATA_READER, installClientErrorHandler } from '../proxy/index.ts';
+import { SessionManager, clusterBus, localBus, postgresBus, startRevocationPoll, type RevocationBus } from '../session/index.ts';
 import { openStore, type Store } from '../store/index.ts';
+import { TokenService } from '../tokens/index.ts';
 import { openAudit } from './audit-hooks.ts';
 import type { GatewayServices } from './context.ts';
 import { handleRequest } from './handle-request.ts';
 import { handleUpgrade } from './handle-upgrade.ts';
+import { installLiveUpgrades } from './live-upgrades.ts';
+import { sealerFor } from './session-freshness.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { loginStateStore } from './login-states.ts';
 import { GatewayMetrics } from './metrics.ts';
 import { buildRuntime, type Runtime } from './runtime.ts';
 import { signingKeyStorage } from './signing-key-storage.ts';
-import { DagMetadataSources } from './dag-metadata.ts';
+import { DagMetadataSources, type DagMetadataDeps } from './dag-metadata.ts';
+import { startInternalListener, type InternalListener } from './internal-listener.ts';
 import { createListener, listenerTls, reloadedTls } from './listener.ts';
 
 export interface WorkerOptions {
@@ -31,6 +35,8 @@ export interface WorkerOptions {
 export interface RunningWorker {
   readonly url: string;
   readonly port: number;
+  /** Where internal_listen serves probes, JWKS and metrics (when configured). */
+  readonly internalUrl?: string;
   readonly services: GatewayServices;
   close(): Promise<void>;
 }
@@ -47,7 +53,8 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   });
   // clustered: the primary holds the host's one PostgreSQL LISTEN connection and relays both ways (startCluster)
   const bus: RevocationBus = opts.clustered ? clusterBus({ logger: log }) : cfg.store.kind === 'postgres' ? await postgresBus(cfg.store.url, { logger: log }) : localBus();
-  const sessions = new SessionManager({ store, bus, config: () => holder.current.config.session });
+  // IdP refresh tokens are sealed with a key derived from the current IdP client credential (session-freshness.ts)
+  const sessions = new SessionManager({ store, bus, config: () => holder.current.config.session, sealer: () => sealerFor(holder.current.config.idp) });
   const metrics = new GatewayMetrics();
   const audit = openAudit(cfg, store, keys, metrics.registry, log);
 
@@ -60,8 +67,12 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   });
   const runtime = (): Runtime => holder.current.built.get('runtime') as Runtime;
   previous = runtime();
-  const dagMetadata = new DagMetadataSources();
-  dagMetadata.apply(holder.current.config, log);
+  // the reader signs as the gateway's service principal and goes through the current snapshot's upstream pool
+  const metadataDeps: DagMetadataDeps = {
+    upstream: (env) => runtime().upstreams.get(env),
+    readerAssertion: (env) => svc.assertions().get(DAG_METADATA_READER, env),
+  };
+  const dagMetadata = new DagMetadataSources(metadataDeps);
   holder.onChange((next) => dagMetadata.apply(next.config, log));
   holder.onChange((next, prev) => {
     const old = prev.built.get('runtime') as Runtime;
@@ -76,6 +87,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     holder,
     store,
     sessions,
+    tokens: new TokenService({ store, log }),
     keys,
     loginStates: loginStateStore(store),
     log,
@@ -108,6 +120,12 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     if (t) (server as https.Server).setSecureContext(t);
   });
   installClientErrorHandler(server);
+  // open WebSocket tunnels are closed when their session is revoked (bus) or stops allowing them (live-upgrades.ts)
+  const upgrades = installLiveUpgrades(svc, bus, log);
+  // SQLite: revocations written by other processes (the sessions CLI) have no bus to travel on; read them from the store
+  const revocationPoll = cfg.store.kind === 'sqlite'
+    ? startRevocationPoll({ store, logger: log, onRevoked: (idHashes) => { sessions.evict(idHashes); upgrades.onRevocation({ type: 'revoke', idHashes }); } })
+    : undefined;
   server.on('upgrade', (req, socket, head) => void handleUpgrade(req, socket, head, svc));
   const removeSighup = installSighupReload(holder, {
     info: (...a: unknown[]) => log.info(a[0] as object, a[1] as string),
@@ -145,11 +163,25 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     });
   });
   const address = server.address() as AddressInfo;
+  // probes, JWKS and metrics for the cluster's own machinery (read at start, like listen)
+  let internal: InternalListener | undefined;
+  if (cfg.internal_listen) {
+    try {
+      internal = await startInternalListener(svc, cfg.internal_listen.host, cfg.internal_listen.port);
+    } catch (err) {
+      server.close();
+      throw err;
+    }
+    log.info({ internalListen: internal.url }, 'airlock internal listener (probes, JWKS, metrics)');
+  }
+  // first DAG list reads once the gateway serves its JWKS (Airflow verifies the reader's assertion against it)
+  dagMetadata.apply(holder.current.config, log);
   log.info({ listen: `${address.address}:${address.port}`, publicUrl: cfg.public_url, envs: Object.keys(cfg.environments), store: cfg.store.kind }, 'airlock listening');
 
   let closing: Promise<void> | undefined;
   return {
     url: `${tls ? 'https' : 'http'}://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`,
+    ...(internal ? { internalUrl: internal.url } : {}),
     port: address.port,
     services: svc,
     close() {
@@ -162,6 +194,9 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
           setTimeout(() => server.closeAllConnections(), 5_000).unref();
         });
         dagMetadata.stop();
+        await internal?.close();
+        revocationPoll?.stop();
+        upgrades.stop();
         sessions.close();
         await bus.close();
         await runtime().upstreams.close();

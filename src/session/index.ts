@@ -7,4 +7,9 @@ export { clusterBus, startClusterRevocationRelay, type ClusterRelay, type Cluste
 export { hostFanout, type HostFanout, type HostFanoutOptions, type FanoutWorker, type FanoutUpstream } from './bus/fanout.ts';
 export { postgresBus, postgresChannel, type PostgresBusOptions, type PostgresChannelOptions, type RevocationChannel } from './bus/postgres.ts';
 export { cookieSettings, serializeSessionCookie, clearSessionCookie, readSessionCookie, type CookieSettings, type CookieInput } from './cookie.ts';
-export { SessionBusUnavailable } from './errors.ts';
+export { SessionBusUnavailable, RefreshRefused, ReauthRequired, RefreshUnavailable } from './errors.ts';
+export { REFRESH_RETRY_MS, REFRESH_REFUSED_REASON, type RefreshAnswer, type RefreshFn, type FreshOutcome, type RefreshLimits } from './refresh.ts';
+export { tokenSealer, type TokenSealer } from './token-seal.ts';
+export { startRevocationPoll, type RevocationPollOptions } from './revocation-poll.ts';
+export { notifyRevocationOnce } from './bus/notify-once.ts';
+export { listSessions, revokeSessions, announceRevocation, type SessionSelector } from './offline.ts';

@@ -1,14 +1,21 @@
+import { randomBytes } from 'node:crypto';
 import type { Identity, MfaState } from '../identity/identity.ts';
-import type { Store } from '../store/index.ts';
+import type { RevokedSession, SessionFilter, SessionRow, Store } from '../store/index.ts';
 import type { RevocationBus, RevocationMessage } from './bus/message.ts';
 import { SessionCache, type CacheEntry } from './cache.ts';
 import { recordFromRow, toStoredIdentity, withLastSeen, type SessionRecord } from './record.ts';
 import { hashSessionId, isWellFormedSessionId, newSessionId } from './session-id.ts';
+import { RefreshCoordinator, type FreshOutcome, type RefreshFn, type RefreshLimits } from './refresh.ts';
+import type { TokenSealer } from './token-seal.ts';
 
 export interface SessionTimeouts {
   readonly idle_timeout: number;
   readonly absolute_timeout: number;
   readonly cache_ttl: number;
+  /** Claims older than this are re-read from the IdP before a request is served (absent: never). */
+  readonly claims_max_age?: number;
+  /** With the IdP unreachable, claims are served until this old, then refused (absent: claims_max_age). */
+  readonly claims_max_stale?: number;
 }
 
 export interface SessionManagerOptions {
@@ -19,6 +26,8 @@ export interface SessionManagerOptions {
   now?: () => number;
   /** Memory cache bound (default 100 000 sessions per process). */
   maxCacheEntries?: number;
+  /** Seals IdP refresh tokens for the store (read per call: a reload may change the IdP credentials). */
+  sealer?: () => TokenSealer | undefined;
 }
 
 /** last_seen_at is written to the store at most this often per session (idle timeout precision). */
@@ -35,6 +44,8 @@ export class SessionManager {
   readonly #now: () => number;
   readonly #cache: SessionCache;
   readonly #unsubscribe: () => void;
+  readonly #sealer: () => TokenSealer | undefined;
+  readonly #refresher: RefreshCoordinator;
   /** Bumped by every eviction: a store read that overlapped one is not cached. */
   #evictions = 0;
   #closed = false;
@@ -49,30 +60,49 @@ export class SessionManager {
     this.#bus = opts.bus;
     this.#now = opts.now ?? Date.now;
     this.#cache = new SessionCache(opts.maxCacheEntries ?? 100_000);
+    if (opts.sealer !== undefined && typeof opts.sealer !== 'function') throw new TypeError('SessionManager: sealer must be a function');
+    this.#sealer = opts.sealer ?? (() => undefined);
     timeouts(this.#config()); // fail at construction on a bad config
     this.#unsubscribe = this.#bus.subscribe((msg) => this.#onRevocation(msg));
+    this.#refresher = new RefreshCoordinator({
+      store: this.#store,
+      now: this.#now,
+      owner: randomBytes(12).toString('base64url'),
+      sealer: this.#sealer,
+      adopt: (row) => this.#adopt(row),
+      publishChange: (h) => this.#bus.publish({ type: 'revoke', idHashes: [h] }), // evicts only; the row stays live
+      evictLocal: (h) => this.#onRevocation({ type: 'revoke', idHashes: [h] }),
+      revoke: async (h, reason) => {
+        await this.#revokeHashes(async () => ((await this.#store.sessions.revoke(h, reason, this.#now())) ? [h] : []));
+      },
+    });
   }
 
   /** A new session with a fresh random id. Nothing from a previous (pre-login) cookie is reused. */
-  async create(identity: Identity, extra: { idpSid?: string; idToken?: string } = {}): Promise<{ id: string; record: SessionRecord }> {
+  async create(identity: Identity, extra: { idpSid?: string; idpSub?: string; idToken?: string; refreshToken?: string } = {}): Promise<{ id: string; record: SessionRecord }> {
     this.#open();
     const cfg = timeouts(this.#config());
     if (typeof identity?.sub !== 'string' || identity.sub === '') throw new TypeError('SessionManager.create: identity.sub is required');
     const id = newSessionId();
     const idHash = hashSessionId(id);
     const now = this.#now();
+    const sealer = extra.refreshToken === undefined ? undefined : this.#sealer();
     const row = {
       idHash,
       sub: identity.sub,
       identity: toStoredIdentity(identity),
       idpSid: extra.idpSid ?? null,
+      idpSub: extra.idpSub ?? null,
       idToken: extra.idToken ?? null,
+      // no sealer (no key): the token is not kept, and the session re-authenticates when its claims are too old
+      refreshToken: sealer !== undefined && extra.refreshToken !== undefined ? sealer.seal(idHash, extra.refreshToken) : null,
+      claimsAt: now,
       createdAt: now,
       lastSeenAt: now,
       expiresAt: now + cfg.absolute_timeout,
     };
     await this.#store.sessions.insert(row);
-    const record = recordFromRow({ ...row, revokedAt: null, revokeReason: null }, now, cfg.idle_timeout);
+    const record = recordFromRow({ ...row, revokedAt: null, revokeReason: null, version: 0, refreshLeaseUntil: null, refreshLeaseOwner: null }, now, cfg.idle_timeout);
     this.#cache.set(idHash, { record, fetchedAt: now, writtenAt: now });
     return { id, record };
   }
@@ -151,6 +181,47 @@ export class SessionManager {
   }
 
   /**
+   * Ends every live session matching `filter` (`{ sub }`: all sessions of a person; `{ idpSid }`, `{ idpSub }`: a
+   * back-channel logout; `{ handle }`: one session by its public handle; `{ all: true }`). Store first, then every
+   * process drops them. Returns what was ended (for the audit).
+   */
+  async revokeMatching(filter: SessionFilter, reason: string): Promise<RevokedSession[]> {
+    this.#open();
+    checkReason(reason);
+    let ended: RevokedSession[] = [];
+    await this.#revokeHashes(async () => {
+      ended = await this.#store.sessions.revokeMatching(filter, reason, this.#now());
+      return ended.map((r) => r.idHash);
+    });
+    return ended;
+  }
+
+  /** Live sessions matching `filter` (e.g. `{ sub }`: the sessions of a person), oldest first. */
+  async list(filter: SessionFilter, limit?: number): Promise<SessionRow[]> {
+    this.#open();
+    return this.#store.sessions.list(filter, this.#now(), limit);
+  }
+
+  /**
+   * Makes sure the session's claims are younger than `session.claims_max_age` before a request is served on it:
+   * refreshes them at the IdP (serialized across processes, see RefreshCoordinator), or says the person must
+   * re-authenticate, or (IdP unreachable) serves the claims it has until `session.claims_max_stale`.
+   */
+  ensureFresh(record: SessionRecord, refresh: RefreshFn, wait: { readonly waitMs: number; readonly leaseMs: number }): Promise<FreshOutcome> | FreshOutcome {
+    this.#open();
+    const cfg = timeouts(this.#config());
+    if (cfg.claims_max_age === undefined) return { kind: 'fresh', record };
+    const limits: RefreshLimits = { maxAge: cfg.claims_max_age, maxStale: Math.max(cfg.claims_max_stale ?? cfg.claims_max_age, cfg.claims_max_age), waitMs: wait.waitMs, leaseMs: wait.leaseMs };
+    return this.#refresher.ensureFresh(record, refresh, limits);
+  }
+
+  /** Drops this process's copies (a revocation written by another process, seen by polling the store). */
+  evict(idHashes: readonly string[]): void {
+    this.#open();
+    if (idHashes.length > 0) this.#onRevocation({ type: 'revoke', idHashes });
+  }
+
+  /**
    * Records a verified second factor in a live session (after a WebAuthn assertion): store first, then every
    * process drops its cached copy (via the bus) and re-reads it. Returns the updated record, or undefined
    * when the session is unknown, expired or revoked.
@@ -217,6 +288,15 @@ export class SessionManager {
     }
   }
 
+  #adopt(row: SessionRow): SessionRecord {
+    const cfg = timeouts(this.#config());
+    const stale = this.#cache.get(row.idHash);
+    const lastSeen = Math.max(row.lastSeenAt, stale?.record.lastSeenAt ?? 0);
+    const entry: CacheEntry = { record: recordFromRow(row, lastSeen, cfg.idle_timeout), fetchedAt: this.#now(), writtenAt: Math.max(row.lastSeenAt, stale?.writtenAt ?? 0) };
+    this.#cache.set(row.idHash, entry);
+    return entry.record;
+  }
+
   #onRevocation(msg: RevocationMessage): void {
     this.#evictions++;
     if (msg.type === 'flush') {
@@ -241,6 +321,10 @@ function timeouts(cfg: SessionTimeouts): SessionTimeouts {
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (k !== 'cache_ttl' && v <= 0)) {
       throw new TypeError(`SessionManager: config ${k} must be a non-negative number of ms`);
     }
+  }
+  for (const k of ['claims_max_age', 'claims_max_stale'] as const) {
+    const v = cfg[k];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v <= 0)) throw new TypeError(`SessionManager: config ${k} must be a positive number of ms`);
   }
   return cfg;
 }

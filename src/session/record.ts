@@ -8,7 +8,15 @@ export interface SessionRecord {
   /** `sessionId` is the public handle (first 16 chars of idHash), never the cookie value. */
   readonly identity: Identity;
   readonly idpSid?: string;
+  /** The IdP's `sub` (a back-channel logout token may name the person by it). */
+  readonly idpSub?: string;
   readonly idToken?: string;
+  /** When the claims (groups) were last read from the IdP: at login, then at each refresh. */
+  readonly claimsAt: number;
+  /** The session holds an IdP refresh token (else it re-authenticates once its claims are too old). */
+  readonly refreshable: boolean;
+  /** Bumped by every refresh. */
+  readonly version: number;
   readonly createdAt: number;
   readonly lastSeenAt: number;
   /** Absolute end. */
@@ -54,7 +62,11 @@ export function recordFromRow(row: SessionRow, lastSeenAt: number, idleTimeout: 
     idHash: row.idHash,
     identity: fromStoredIdentity(row.sub, row.idHash, row.identity),
     ...(row.idpSid === null ? {} : { idpSid: row.idpSid }),
+    ...(row.idpSub === null ? {} : { idpSub: row.idpSub }),
     ...(row.idToken === null ? {} : { idToken: row.idToken }),
+    claimsAt: row.claimsAt,
+    refreshable: row.refreshToken !== null,
+    version: row.version,
     createdAt: row.createdAt,
     lastSeenAt,
     expiresAt: row.expiresAt,

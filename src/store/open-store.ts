@@ -13,6 +13,9 @@ import { signingKeyRepo, type SigningKeyRepo } from './repos/signing-key-repo.ts
 import { userRepo, type UserRepo } from './repos/user-repo.ts';
 import { loginStateRepo, type LoginStateRepo } from './repos/login-state-repo.ts';
 import type { AuditChainRepo } from './repos/audit-chain-repo.ts';
+import { tokenRepo, type TokenRepo } from './repos/token-repo.ts';
+import { replayGuardRepo, type ReplayGuardRepo } from './repos/replay-guard-repo.ts';
+import { scimRepo, type ScimRepo } from './repos/scim-repo.ts';
 
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
@@ -24,6 +27,12 @@ export interface Store {
   readonly loginStates: LoginStateRepo;
   /** Appends to the audit hash chain (src/audit owns what the rows mean). */
   readonly auditChain: AuditChainRepo;
+  /** Machine tokens (src/tokens owns what they mean). */
+  readonly tokens: TokenRepo;
+  /** Single-use identifiers (a back-channel logout token's jti) until they expire. */
+  readonly replayGuards: ReplayGuardRepo;
+  /** SCIM provisioning: users, groups, memberships (src/scim owns what they mean). */
+  readonly scim: ScimRepo;
   /** Resolves when the database answers; throws AIRLOCK_STORE_UNAVAILABLE otherwise. */
   ping(): Promise<void>;
   /** Closes the pool / file. Safe to call twice. */
@@ -69,6 +78,9 @@ function storeOn(backend: Backend): Store {
     signingKeys: signingKeyRepo(db),
     loginStates: loginStateRepo(db),
     auditChain: backend.auditChain,
+    tokens: tokenRepo(db),
+    replayGuards: replayGuardRepo(db),
+    scim: scimRepo(db),
     ping: () =>
       guarded('ping', async () => {
         await sql`select 1`.execute(db);

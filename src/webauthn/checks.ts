@@ -14,6 +14,7 @@ import {
   UserVerificationMissing,
 } from './errors.ts';
 import type { ChallengePurpose, ChallengeRepo, ChallengeRow } from './repo/index.ts';
+import { checkAuthenticatorDataLength } from './strict-cbor.ts';
 
 export interface ClientData {
   readonly type: string;
@@ -68,8 +69,9 @@ export function checkClientData(cd: ClientData, type: 'webauthn.create' | 'webau
   if (cd.crossOrigin === true || cd.topOrigin !== undefined) throw OriginMismatch.create({ logMessage: 'cross-origin ceremony refused' });
 }
 
-/** rpIdHash, user presence, user verification (when required) and backup-flag consistency. */
+/** Exact length (nothing beyond what the flags declare), rpIdHash, user presence, user verification (when required) and backup-flag consistency. */
 export function checkAuthenticatorData(raw: Uint8Array, cfg: CompiledWebauthn, opts: { uvRequired: boolean }): ParsedAuthenticatorData {
+  checkAuthenticatorDataLength(raw);
   let parsed: ParsedAuthenticatorData;
   try {
     parsed = parseAuthenticatorData(new Uint8Array(raw));

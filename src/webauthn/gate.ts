@@ -40,3 +40,22 @@ export function freshForManagement(
   if (m.method === 'idp' && cfg.idpMfa.accept && m.at !== undefined && now - m.at <= cfg.manageWithin) return true;
   return opts.allowIdpLogin && identity.authTime !== undefined && now - identity.authTime <= cfg.manageWithin;
 }
+
+/**
+ * A person without a key registers the first one on the strength of their IdP sign-in alone, so that sign-in
+ * (`idpLoginAt`: the ID token's auth_time, or when the login completed; undefined when the session did not
+ * come from an IdP login) must be within `manage_within`. Otherwise they sign in again first (forced:
+ * prompt=login, max_age=0).
+ */
+export function firstKeyLoginFresh(cfg: CompiledWebauthn, idpLoginAt: number | undefined, now: number): boolean {
+  return idpLoginAt !== undefined && now - idpLoginAt <= cfg.manageWithin;
+}
+
+/**
+ * The second factor a first-key enrolment gives the session: verified with that key, but only as of the IdP
+ * sign-in it rests on, never fresher. So it satisfies a step-up only when that sign-in is within the
+ * step-up's `within`; a later assertion with the key counts from its own time.
+ */
+export function firstKeyMfaAt(idpLoginAt: number, now: number): number {
+  return Math.min(idpLoginAt, now);
+}

@@ -5,7 +5,7 @@ export { KNOWN_AUTHENTICATORS, authenticatorName, ZERO_AAGUID } from './aaguid-n
 export type { CeremonyDeps, CeremonyPerson } from './ceremony.ts';
 export { startRegistration, finishRegistration } from './registration.ts';
 export { startAuthentication, finishAuthentication, type AssertionPurpose, type AssertionResult } from './authentication.ts';
-export { mustUseKey, sessionVerified, gateFor, freshForManagement } from './gate.ts';
+export { mustUseKey, sessionVerified, gateFor, freshForManagement, firstKeyLoginFresh, firstKeyMfaAt } from './gate.ts';
 export { idpMfaFrom, type IdpMfaResult } from './idp-mfa.ts';
 export { checkKeyName } from './key-name.ts';
 export { sha256b64 } from './checks.ts';

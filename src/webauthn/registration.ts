@@ -19,12 +19,17 @@ import {
   AttestationUntrusted,
   CredentialExists,
   CredentialIdMismatch,
+  CredentialIdTooLong,
   ResponseMalformed,
   TooManyKeys,
 } from './errors.ts';
 import { checkKeyName } from './key-name.ts';
 import type { StoredCredential } from './repo/index.ts';
 import { parseRegistrationResponse } from './response-shape.ts';
+import { checkAttestationObjectLength } from './strict-cbor.ts';
+
+/** WebAuthn Level 3, credential ID: "at most 1023 bytes long" (the Relying Party must refuse longer ones). */
+export const MAX_CREDENTIAL_ID_BYTES = 1023;
 
 /** Options for navigator.credentials.create(); the challenge is stored, bound to `binding` (the session hash). */
 export async function startRegistration(d: CeremonyDeps, person: CeremonyPerson, binding: string): Promise<PublicKeyCredentialCreationOptionsJSON> {
@@ -88,8 +93,10 @@ async function verifyAndStore(d: CeremonyDeps, person: CeremonyPerson, binding: 
   let fmt: string;
   let authData: Uint8Array;
   let x5c: unknown;
+  const attestationObject = Buffer.from(response.response.attestationObject, 'base64url');
+  checkAttestationObjectLength(attestationObject);
   try {
-    const att = decodeAttestationObject(Buffer.from(response.response.attestationObject, 'base64url'));
+    const att = decodeAttestationObject(attestationObject);
     fmt = att.get('fmt');
     authData = att.get('authData');
     x5c = att.get('attStmt')?.get('x5c');
@@ -101,6 +108,9 @@ async function verifyAndStore(d: CeremonyDeps, person: CeremonyPerson, binding: 
   const parsed = checkAuthenticatorData(authData, cfg, { uvRequired });
   if (!parsed.flags.at || !parsed.credentialID || !parsed.credentialPublicKey || !parsed.aaguid) {
     throw ResponseMalformed.create({ logMessage: 'authenticatorData carries no attested credential data' });
+  }
+  if (parsed.credentialID.length > MAX_CREDENTIAL_ID_BYTES) {
+    throw CredentialIdTooLong.create({ logMessage: `credential id of ${parsed.credentialID.length} bytes, more than ${MAX_CREDENTIAL_ID_BYTES}`, details: { max_bytes: MAX_CREDENTIAL_ID_BYTES } });
   }
   const credentialId = Buffer.from(parsed.credentialID).toString('base64url');
   if (credentialId !== response.id) throw CredentialIdMismatch.create({ logMessage: 'credential id in authenticatorData differs from the response id' });

@@ -38,11 +38,11 @@ export async function loginThroughGateway(
   gatewayUrl: string,
   username: string,
   password: string,
-  opts: { returnTo?: string; jar?: CookieJar } = {},
+  opts: { returnTo?: string; jar?: CookieJar; /** Start here instead of /.airlock/login?rd=<returnTo> (a path on the gateway). */ loginPath?: string } = {},
 ): Promise<LoginResult> {
   const jar = opts.jar ?? new CookieJar();
   const base = gatewayUrl.replace(/\/+$/, '');
-  const start = `${base}/.airlock/login?rd=${encodeURIComponent(opts.returnTo ?? '/')}`;
+  const start = `${base}${opts.loginPath ?? `/.airlock/login?rd=${encodeURIComponent(opts.returnTo ?? '/')}`}`;
   const first = await followRedirects(start, { jar });
   const page = await first.response.text();
   const form = parseForms(page, first.url).find((f) => f.fields.some((x) => x.type === 'password'));

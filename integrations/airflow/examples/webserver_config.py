@@ -17,5 +17,8 @@ SECURITY_MANAGER_CLASS = AirlockSecurityManager
 # Roles come from the assertion at every login; FAB's own registration/role mapping is not used.
 AUTH_USER_REGISTRATION = False
 AUTH_ROLES_SYNC_AT_LOGIN = False
-# Nobody is anonymous here.
-AUTH_ROLE_PUBLIC = None
+# AUTH_ROLE_PUBLIC stays unset: anonymous requests get FAB's default "Public" role, which Airflow keeps without
+# any permission. Do not set it to None: FAB then tries to create a role without a name at every start
+# (sqlalchemy IntegrityError in the log).
+# The REST API (/api/v1) authenticates through [api] auth_backends in airflow.cfg, not through this file:
+#   AIRFLOW__API__AUTH_BACKENDS=airflow_airlock.airflow2.api_auth_backend

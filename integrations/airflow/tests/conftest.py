@@ -23,11 +23,13 @@ REPO_ROOT = PACKAGE_ROOT.parent.parent
 sys.path.insert(0, str(PACKAGE_ROOT / "src"))
 
 _FIXTURES: dict | None = None
+_DIRECTORY: str | None = None
 
 
-def load_fixture_set() -> dict:
-    global _FIXTURES
-    if _FIXTURES is None:
+def fixture_directory() -> str:
+    """Where write-fixtures.ts wrote the fixture files (run once per session when AIRLOCK_CONTRACT_FIXTURES is unset)."""
+    global _DIRECTORY
+    if _DIRECTORY is None:
         directory = os.environ.get("AIRLOCK_CONTRACT_FIXTURES")
         if not directory:
             directory = tempfile.mkdtemp(prefix="airlock-contract-")
@@ -35,7 +37,18 @@ def load_fixture_set() -> dict:
                 ["node", "--import", "tsx", "test/integration/assertion-contract/write-fixtures.ts", directory],
                 cwd=REPO_ROOT, check=True,
             )
-        _FIXTURES = json.loads((Path(directory) / "fixtures.json").read_text(encoding="utf-8"))
+        _DIRECTORY = directory
+    return _DIRECTORY
+
+
+def load_fixture_file(name: str) -> dict:
+    return json.loads((Path(fixture_directory()) / name).read_text(encoding="utf-8"))
+
+
+def load_fixture_set() -> dict:
+    global _FIXTURES
+    if _FIXTURES is None:
+        _FIXTURES = load_fixture_file("fixtures.json")
     return _FIXTURES
 
 

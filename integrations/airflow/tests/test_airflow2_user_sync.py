@@ -105,3 +105,43 @@ def test_session_follows_the_assertion(identities):
     assert session_action("mallory", ["Admin"], ada) == "switch"
     assert session_action("ada", ["Viewer"], ada) == "resync"
     assert session_action("ada", ["User", "Admin"], ada) == "keep"
+
+
+def test_service_account_token_becomes_a_fab_user_named_svc_with_its_owner_recorded(identities):
+    """Section 5 of the machine identities issue: the service account is the FAB user, the owner is on record."""
+    svc = identities["service_account_token"]
+    assert (svc.kind, svc.token_name, svc.service_account) == ("service", "etl-ci-main", "etl-ci")
+    assert (svc.act.sub, svc.act.username) == ("00u1abcd", "ada")
+    assert fab_user_fields(svc) == {
+        "username": "svc:etl-ci",
+        # an address cannot hold ":": a reserved-TLD placeholder
+        "email": "svc-etl-ci@users.airlock.invalid",
+        "first_name": "svc:etl-ci",
+        "last_name": "(service of ada)",
+    }
+    sm = MemorySecurityManager(["Admin", "Op", "User", "Viewer"])
+    user = sync_fab_user(sm, svc)
+    assert user.username == "svc:etl-ci" and [r.name for r in user.roles] == ["User"]
+    assert user.last_name == "(service of ada)"
+
+
+def test_a_new_owner_of_the_service_account_updates_the_fab_user(identities):
+    svc = identities["service_account_token"]
+    sm = MemorySecurityManager(["User"])
+    sm.users["svc:etl-ci"] = User("svc:etl-ci", "svc:etl-ci", "(service of mallory)", "svc-etl-ci@users.airlock.invalid", [Role("User")])
+    user = sync_fab_user(sm, svc)
+    assert user.last_name == "(service of ada)" and sm.updates == 1
+
+
+def test_an_agent_is_its_own_fab_user_acting_for_its_person(identities):
+    agent = identities["agent_of_person"]
+    fields = fab_user_fields(agent)
+    assert fields["username"] == "agent:triage-bot"
+    assert fields["first_name"] == "agent:triage-bot" and fields["last_name"] == "(agent of grace)"
+    assert fields["email"] == "agent-triage-bot@users.airlock.invalid"
+
+
+def test_a_persons_own_token_is_the_person(identities):
+    own = identities["person_token"]
+    assert own.act is None and own.token_name == "grace-laptop" and own.amr == ("token",)
+    assert fab_user_fields(own)["username"] == "grace"

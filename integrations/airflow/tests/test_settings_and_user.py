@@ -39,3 +39,9 @@ def test_airflow3_user_is_the_real_person_and_round_trips(make_verifier, contrac
     user = AirlockUser(identity)
     assert user.get_id() == user.get_name() == "ada"  # what Airflow writes to log.owner
     assert deserialize_identity(serialize_identity(identity)) == identity
+
+
+def test_machine_claims_survive_airflow3_serialization(make_verifier, contract):
+    for name in ("service_account_token", "agent_of_person", "person_token"):
+        identity = make_verifier().verify(contract["valid"][name]["token"])
+        assert deserialize_identity(serialize_identity(identity)) == identity

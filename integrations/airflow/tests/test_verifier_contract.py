@@ -18,6 +18,9 @@ def _as_expected(identity: AssertionIdentity) -> dict:
         "sid": identity.sid,
         "amr": list(identity.amr),
         "kind": identity.kind,
+        "token_name": identity.token_name,
+        "service_account": identity.service_account,
+        "act": {"sub": identity.act.sub, "preferred_username": identity.act.username} if identity.act else None,
     }
 
 

@@ -2,7 +2,8 @@ import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { ConfigError, formatProblems, loadConfig, resolveConfigPath, type AirlockConfig } from '../../config/index.ts';
 import { openStore, type Store } from '../../store/index.ts';
-import { listKeys, loggingSink, revokeKey, webauthnFor, type KeyListing } from '../../webauthn/index.ts';
+import { appendEvents, buildEvent } from '../../audit/index.ts';
+import { listKeys, loggingSink, revokeKey, toAuditInput, webauthnFor, type KeyListing, type WebauthnEvent } from '../../webauthn/index.ts';
 
 async function withStore<T>(configOption: string | undefined, fn: (store: Store, cfg: AirlockConfig) => Promise<T>): Promise<T | undefined> {
   let cfg: AirlockConfig;
@@ -56,9 +57,20 @@ export function registerKeysCommands(program: Command): void {
     .action(async (id: string, o: { endSessions?: boolean; config?: string }) => {
       await withStore(o.config, async (store) => {
         const log = { info: (obj: object) => process.stderr.write(`${JSON.stringify(obj)}\n`), warn: () => undefined, error: () => undefined };
-        const r = await revokeKey(store, loggingSink(log), id, { endSessions: o.endSessions === true, now: Date.now(), actor: `cli:${userInfo().username}` });
+        const logged = loggingSink(log);
+        const changes: WebauthnEvent[] = [];
+        const now = Date.now();
+        const r = await revokeKey(store, (e) => (changes.push(e), logged(e)), id, { endSessions: o.endSessions === true, now, actor: `cli:${userInfo().username}` });
         if (!r) {
           process.stderr.write(`no security key with id ${id}\n`);
+          process.exitCode = 1;
+          return;
+        }
+        // Every key change goes into the audit hash chain, as the gateway's do. The key stays revoked if this fails.
+        try {
+          await appendEvents(store, changes.map((e) => buildEvent(toAuditInput(e, now), now)));
+        } catch (err) {
+          process.stderr.write(`revoked ${r.revoked.id}, but its audit event could not be written to the store: ${err instanceof Error ? err.message : String(err)}\n`);
           process.exitCode = 1;
           return;
         }

@@ -42,6 +42,12 @@ export const auditSinkSchema = z.discriminatedUnion('type', [stdoutSink, fileSin
 
 /** The audit trail (docs/audit.md). Mutating requests are always written before they are forwarded. */
 export const auditSchema = z.strictObject({
+  /**
+   * Who writes read (and refused) request events: "thread" (default), a worker thread per gateway process with
+   * its own store connection, so hashing and the store write never hold the request event loop; "inline", the
+   * request thread itself (one store connection per process, for hosts that must not run a second one).
+   */
+  writer: z.enum(['thread', 'inline']).default('thread'),
   /** Read (and refused) request events are written in batches at least this often. A kill -9 loses at most this window of reads. */
   flush_interval: duration.default(1_000),
   /** Read events per batch transaction. */

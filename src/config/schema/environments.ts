@@ -29,6 +29,12 @@ export const environmentSchema = z
     connect_timeout: duration.default(5_000),
     /** Keep-alive connections per worker to this upstream. */
     connections: z.number().int().min(1).max(1024).default(128),
+    /**
+     * This Airflow runs the airflow-airlock integration with its DAG filter: the assertion carries the person's
+     * per-DAG rules (dag_rules) and DAG lists are forwarded to rule-restricted people, answered only with the
+     * DAGs the rules allow (docs/airflow-integration.md). Off: such lists are refused as all_dags_required.
+     */
+    airflow_filters_dags: z.boolean().optional(),
   })
   .superRefine((v, ctx) => {
     if (v === null || typeof v !== 'object') return;

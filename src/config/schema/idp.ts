@@ -13,6 +13,24 @@ export const claimsSchema = z.strictObject({
 
 const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
 
+/** "graph.microsoft.com", "localhost:8443", "[::1]:9000": a host name or IP, optionally with a port; kept lower-case. */
+const sourceHost = text.pipe(
+  z
+    .string()
+    .transform((v) => v.toLowerCase())
+    .refine((v) => /^(\[[0-9a-f:.]+\]|[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?)(:\d{1,5})?$/.test(v), 'must be a host name or IP, optionally with :port (no scheme, path or wildcard)'),
+);
+
+/**
+ * Resolving a groups claim the IdP left out as a distributed claim (OIDC Core 5.6.2; Entra ID "group overage"):
+ * only endpoints on these hosts are called, with the person's access token, within idp.timeout in total.
+ */
+export const distributedGroupsSchema = z.strictObject({
+  allowed_hosts: z.array(sourceHost).default(['graph.microsoft.com']),
+  max_pages: z.number().int().min(1).max(1000).default(50),
+  max_bytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(4 * 1024 * 1024),
+});
+
 export const idpSchema = z
   .strictObject({
     issuer: httpUrl,
@@ -39,6 +57,8 @@ export const idpSchema = z
     allow_insecure_http: z.boolean().default(false),
     /** Clock skew tolerated on iat/exp, seconds. */
     clock_tolerance: z.number().int().min(0).max(300).default(30),
+    /** Where a distributed groups claim may be fetched from, and how much of it (see distributedGroupsSchema). */
+    distributed_groups: distributedGroupsSchema.prefault({}),
   })
   .superRefine((v, ctx) => {
     // Runs even when other idp fields have issues (so every problem is reported at once): check types first.

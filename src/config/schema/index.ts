@@ -9,6 +9,9 @@ import { assertionSchema } from './assertion.ts';
 import { auditSchema } from './audit.ts';
 import { policySections } from './policy.ts';
 import { webauthnSections } from './webauthn.ts';
+import { checkTokenReferences, tokenSections } from './tokens.ts';
+import { scimSections } from './scim.ts';
+import { forwardAuthSchema } from './forward-auth.ts';
 
 const roleName = z.string().min(1, 'must not be empty');
 /** IdP group (as the IdP sends it) -> one Airflow role or a list of roles. */
@@ -22,6 +25,10 @@ export const configSchema = z
     listen: listenAddress.default({ host: '0.0.0.0', port: 8080 }),
     /** Serve https on `listen` with this certificate (else plain HTTP, for a TLS terminator in front). */
     listen_tls: listenTlsSchema.optional(),
+    /** A second, plain-HTTP listener for probes, the JWKS and metrics only (any Host); off by default. */
+    internal_listen: listenAddress.optional(),
+    /** Also serve /.airlock/metrics on `listen` (the public listener). Off: metrics only on internal_listen. */
+    public_metrics: z.boolean().default(false),
     /** The URL people use to reach Airlock; the redirect URI is <public_url>/.airlock/callback. */
     public_url: httpUrl.transform((v) => v.replace(/\/+$/, '')),
     /** Worker processes; "auto" = the number of cores. */
@@ -39,13 +46,21 @@ export const configSchema = z
     audit: auditSchema.prefault({}),
     /** Max bytes of a request body read for DAG ids (larger bodies on such routes are refused with 413). */
     max_inspected_body: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+    /** Forward-auth mode: /.airlock/authz answers nginx auth_request, Traefik ForwardAuth, Envoy ext_authz (off by default). */
+    forward_auth: forwardAuthSchema.prefault({}),
     ...policySections,
     ...webauthnSections,
+    ...tokenSections,
+    ...scimSections,
   })
   .superRefine((cfg, ctx) => {
     // Runs even when other sections have issues (every problem at once), so every value is type-checked here.
     const u = parseUrl(cfg.public_url);
     if (u && (u.protocol === 'http:' || u.protocol === 'https:')) checkPublicUrl(u, cfg, ctx);
+    const il = cfg.internal_listen as { port?: unknown } | undefined;
+    if (il && typeof il.port === 'number' && il.port !== 0 && il.port === (cfg.listen as { port?: unknown } | undefined)?.port) {
+      ctx.addIssue({ code: 'custom', path: ['internal_listen'], message: 'must use another port than listen' });
+    }
     const custom = customRoleNames(cfg);
     const roles = cfg.roles !== null && typeof cfg.roles === 'object' ? cfg.roles : {};
     for (const [group, list] of Object.entries(roles)) {
@@ -55,6 +70,11 @@ export const configSchema = z
           ctx.addIssue({ code: 'custom', path: ['roles', group, ...(list.length > 1 ? [i] : [])], message: `unknown role "${r}"; use one of ${AIRFLOW_ROLES.join(', ')} or a custom role from policy.roles` });
         }
       });
+    }
+    checkTokenReferences(cfg, custom, ctx);
+    const fa = cfg.forward_auth as { enabled?: unknown } | undefined;
+    if (fa?.enabled === true && Array.isArray(cfg.trusted_proxies) && cfg.trusted_proxies.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['forward_auth', 'enabled'], message: 'needs trusted_proxies listing the ingress (nginx, Traefik, Envoy) that asks /.airlock/authz' });
     }
   }, ALWAYS)
   .transform((cfg) => {
@@ -92,5 +112,8 @@ export type { EnvironmentConfig } from './environments.ts';
 export type { SessionConfig } from './session.ts';
 export type { StoreConfig } from './store.ts';
 export type { AssertionConfig } from './assertion.ts';
+export type { TokensConfig, MachineIssuerConfig, ServiceAccountConfig } from './tokens.ts';
+export type { ScimConfig } from './scim.ts';
+export { TOKEN_ACTIONS, WORKLOAD_ALGORITHMS, DAG_GLOB, SERVICE_ACCOUNT_NAME } from './tokens.ts';
 export { text, httpUrl, duration, secret } from './common.ts';
 export { AIRFLOW_ROLES } from './common.ts';

@@ -81,8 +81,12 @@ const envDefaults = z.strictObject({
 });
 
 const dagMetadata = z.strictObject({
-  /** Service credential for Airflow's DAG list API (Bearer token; Airflow 2 with basic auth: "user:password" and scheme basic). */
-  token: secret,
+  /**
+   * Unset (the default): the gateway reads the DAG list as its own service principal, with a signed assertion
+   * (user airlock-dag-metadata, role Viewer), which the airflow-airlock integration accepts. Set only for an
+   * Airflow without the integration: a Bearer token, or "user:password" with scheme basic.
+   */
+  token: secret.optional(),
   scheme: z.enum(['bearer', 'basic']).default('bearer'),
   /** How often the DAG list is re-read. */
   refresh: duration.default(60_000),

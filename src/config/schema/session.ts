@@ -9,9 +9,17 @@ export const sessionSchema = z
     absolute_timeout: duration.default(24 * 3_600_000),
     /** How long a worker trusts its in-memory copy before re-reading the store (revocations are pushed at once). */
     cache_ttl: duration.default(30_000),
+    /** Claims (groups) older than this are re-read from the IdP (refresh token) before a request is served. */
+    claims_max_age: duration.default(15 * 60_000),
+    /** With the IdP unreachable, a session keeps its last claims until they are this old; then requests get a retryable 503. */
+    claims_max_stale: duration.default(3_600_000),
   })
   .superRefine((v, ctx) => {
     if (v.idle_timeout > v.absolute_timeout) ctx.addIssue({ code: 'custom', path: ['idle_timeout'], message: 'must not exceed absolute_timeout' });
+    if (typeof v.claims_max_age === 'number' && v.claims_max_age < 1000) ctx.addIssue({ code: 'custom', path: ['claims_max_age'], message: 'must be at least 1s' });
+    if (typeof v.claims_max_stale === 'number' && typeof v.claims_max_age === 'number' && v.claims_max_stale < v.claims_max_age) {
+      ctx.addIssue({ code: 'custom', path: ['claims_max_stale'], message: 'must not be shorter than claims_max_age' });
+    }
   });
 
 export const cookieSchema = z.strictObject({

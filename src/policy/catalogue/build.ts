@@ -3,29 +3,14 @@
  * Used by scripts/build-catalogue.ts and by the cross-check test; nothing here reads files.
  */
 import { parse as parseYaml } from 'yaml';
-import type { Action, CatalogueFile, CatalogueSet, DagSource, Permission, RolesFile, RouteInfo } from './types.ts';
+import type { CatalogueFile, CatalogueSet, DagSource, Permission, RolesFile, RouteInfo } from './types.ts';
+import { makeRoute, METHOD_FAB } from './make-route.ts';
+import { routesFromFlaskTsv } from './flask-build.ts';
+import { FLASK_TSV, parseRolePermissionsTsv, ROLES_TSV } from './flask-tsv.ts';
+
+export { NAMED_ACTIONS } from './make-route.ts';
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
-const FAB_ACTION: Record<string, Action> = { can_read: 'read', can_create: 'create', can_edit: 'edit', can_delete: 'delete' };
-const METHOD_FAB: Record<string, string> = { GET: 'can_read', POST: 'can_create', PUT: 'can_edit', PATCH: 'can_edit', DELETE: 'can_delete' };
-
-/** Operations whose action is a named DAG action rather than the FAB verb. */
-export const NAMED_ACTIONS: Readonly<Record<string, Action>> = {
-  post_dag_run: 'trigger', trigger_dag_run: 'trigger', create_backfill: 'trigger', 'Airflow.trigger': 'trigger',
-  post_clear_task_instances: 'clear', clear_dag_run: 'clear', 'Airflow.clear': 'clear', 'Airflow.dagrun_clear': 'clear',
-  patch_dag: 'pause', patch_dags: 'pause', 'Airflow.paused': 'pause', pause_backfill: 'pause', unpause_backfill: 'pause',
-  'Airflow.success': 'mark_success', 'Airflow.dagrun_success': 'mark_success',
-  'Airflow.failed': 'mark_failed', 'Airflow.dagrun_failed': 'mark_failed',
-  create_backfill_dry_run: 'read',
-  bulk_connections: 'edit', bulk_pools: 'edit', bulk_variables: 'edit', bulk_task_instances: 'edit',
-};
-
-/** Display resource where the most specific requirement is not the first one Airflow lists. */
-const RESOURCE_OVERRIDE: Readonly<Record<string, string>> = {
-  'Airflow.get_logs_with_metadata': 'Task Logs',
-  get_upstream_asset_events: 'DAG Runs',
-  get_upstream_dataset_events: 'DAG Runs',
-};
 
 export interface SpecOp {
   method: string;
@@ -77,29 +62,6 @@ export function parseFabColumn(column: string, method: string): Permission[][] {
   return clauses;
 }
 
-function primary(clauses: Permission[][], opId: string): Permission | undefined {
-  const first = clauses[0];
-  if (!first) return undefined;
-  const nonDag = first.filter((p) => p[1] !== 'DAGs');
-  return nonDag[nonDag.length - 1] ?? clauses.flat().find((p) => p[1] !== 'DAGs') ?? first[0] ?? (opId ? undefined : undefined);
-}
-
-function uniquePerms(clauses: Permission[][]): Permission[] {
-  const seen = new Map<string, Permission>();
-  for (const p of clauses.flat()) seen.set(`${p[0]}|${p[1]}`, p);
-  return [...seen.values()];
-}
-
-function makeRoute(set: CatalogueSet, method: string, path: string, operationId: string, clauses: Permission[][], dagSource: DagSource): RouteInfo {
-  const requires = uniquePerms(clauses);
-  const prim = primary(clauses, operationId);
-  const dagScoped = requires.some((p) => p[1] === 'DAGs');
-  const source: DagSource = dagScoped ? (dagSource === 'none' ? 'all' : dagSource) : dagSource;
-  const resource = RESOURCE_OVERRIDE[operationId] ?? prim?.[1] ?? 'Website';
-  const action = NAMED_ACTIONS[operationId] ?? (prim ? FAB_ACTION[prim[0]] : undefined) ?? FAB_ACTION[METHOD_FAB[method]!]!;
-  return { id: `${set}:${method}:${path}`, set, method, path, operationId, resource, action, dagSource: source, requires };
-}
-
 /** Parses a "METHOD | path | operationId | dag_id source | decorators | FAB" route-authz map. */
 export function routesFromAuthzMap(set: CatalogueSet, mapText: string, ops: SpecOp[], extra: Record<string, { fab: string; dag: string }> = {}): RouteInfo[] {
   const rows = new Map<string, { opId: string; dag: string; fab: string }>();
@@ -125,83 +87,6 @@ function apiDagSource(column: string, op: SpecOp): DagSource {
   if (column.startsWith('dag_id query param')) return 'query';
   if (op.queryParams.includes('dag_id')) return 'query';
   return 'none';
-}
-
-/** Airflow 2 FAB model views (route_base -> resource); their pk-based pages name no DAG. */
-export const MODEL_VIEWS: Readonly<Record<string, string>> = {
-  dagrun: 'DAG Runs', taskinstance: 'Task Instances', xcom: 'XComs', slamiss: 'SLA Misses', log: 'Audit Logs',
-  taskreschedule: 'Task Reschedules', triggerview: 'Triggers', job: 'Jobs',
-  connection: 'Connections', variable: 'Variables', pool: 'Pools',
-  users: 'Users', roles: 'Roles', actions: 'Permissions', resources: 'Permissions', permissions: 'Permissions',
-};
-const DAG_MODEL_VIEWS = new Set(['dagrun', 'taskinstance', 'xcom', 'slamiss', 'log', 'taskreschedule']);
-
-function flaskDagSource(column: string, path: string): DagSource {
-  const c = column.trim();
-  if (c.startsWith('path')) return 'path';
-  if (c.startsWith('form body: dag_ids')) return 'form_list';
-  if (c.startsWith('form body')) return 'form';
-  if (c.startsWith('request.values')) return 'values';
-  if (c.startsWith('query')) return 'query';
-  return path.includes('{dag_id}') ? 'path' : 'none';
-}
-
-/** Legacy redirect pages (/tree, /graph, ...) read ?dag_id= and redirect: treat them as a DAG read. */
-const LEGACY_QUERY_REDIRECTS = new Set(['/code', '/dag_details', '/tree', '/calendar', '/graph', '/duration', '/tries', '/landing_times', '/gantt', '/audit_log']);
-
-/** Parses airflow2-ui-flask-routes-*.txt. Generic model-view exposes are expanded over MODEL_VIEWS. */
-export function routesFromFlask(text: string): RouteInfo[] {
-  const out: RouteInfo[] = [];
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#') || line.trim() === '') continue;
-    const cols = line.split(' | ').map((c) => c.trim());
-    const view = cols[0]!;
-    const exposes = [...cols[1]!.matchAll(/expose\('([^']+)'(?:, methods=\[([^\]]+)\])?\)/g)];
-    if (exposes.length === 0) throw new TypeError(`flask routes: cannot parse "${line}"`);
-    for (const m of exposes) {
-      const prefix = view.startsWith('DocsView.') ? '/docs' : '';
-      const path = prefix + m[1]!.replace(/<path:(\w+)>/g, '{$1:path}').replace(/<(?:string:)?(\w+)>/g, '{$1}');
-      const methods = m[2] ? m[2].split(',').map((s) => s.trim().replace(/'/g, '')) : ['GET'];
-      const fab = cols[5] ?? '';
-      for (const method of methods) out.push(...flaskRoutesFor(view, path, method, cols[4] ?? '', fab));
-    }
-  }
-  // FAB's AirflowIndexView serves "/" and redirects to Airflow.index ("/home"); it is not in the route map.
-  const home = out.find((r) => r.method === 'GET' && r.path === '/home');
-  if (home) out.push({ ...home, id: 'flask:GET:/', path: '/', operationId: 'AirflowIndexView.index' });
-  // A view class's own expose (PoolModelView.delete) replaces the generic model-view one for the same URL.
-  const byId = new Map<string, RouteInfo>();
-  for (const r of out) byId.set(r.id, r);
-  return [...byId.values()];
-}
-
-function flaskRoutesFor(view: string, path: string, method: string, dagCol: string, fab: string): RouteInfo[] {
-  const [cls, fn] = view.split('.') as [string, string];
-  const modelView = cls.endsWith('ModelView') || cls === 'AutocompleteView';
-  if (modelView) {
-    const bases = cls === 'PoolModelView' ? ['pool'] : cls === 'VariableModelView' ? ['variable'] : cls === 'AutocompleteView' ? [''] : Object.keys(MODEL_VIEWS);
-    return bases.map((base) => {
-      if (cls === 'AutocompleteView') return makeRoute('flask', method, path, view, [[['can_read', 'DAGs']]], 'all');
-      const resource = MODEL_VIEWS[base]!;
-      const verb = fn === 'show' ? 'can_read' : fn === 'delete' ? 'can_delete' : fn === 'varimport' ? 'can_create' : 'can_edit';
-      const clauses: Permission[][] = [[...(DAG_MODEL_VIEWS.has(base) ? [[verb === 'can_read' ? 'can_read' : 'can_edit', 'DAGs'] as const] : []), [verb, resource]]];
-      if (fn === 'action_post') clauses[0]!.push(['can_delete', resource]);
-      return makeRoute('flask', method, `/${base}${path}`, `${view}@${base}`, clauses, 'none');
-    });
-  }
-  let clauses = parseFabColumn(fab, method);
-  let source = flaskDagSource(dagCol, path);
-  if (clauses.length === 0) {
-    if (fn === 'health' || fn === 'robots' || fn === 'redoc') clauses = [];
-    else if (cls === 'DocsView') clauses = [[['can_read', 'Website']]];
-    else if (fn === 'parse_dag') clauses = [[['can_edit', 'DAGs']]];
-    else if (fn === 'coverage') clauses = [[['can_read', 'Configurations']]];
-    else if (LEGACY_QUERY_REDIRECTS.has(path) || fn.startsWith('legacy_')) { clauses = [[['can_read', 'DAGs']]]; source = 'query'; }
-    else clauses = [[['can_read', 'DAGs']]];
-  }
-  const route = makeRoute('flask', method, path, view, clauses, source);
-  // GET /dags/<id>/trigger only renders the form; the POST is the trigger.
-  return [view === 'Airflow.trigger' && method === 'GET' ? { ...route, action: 'read' as const } : route];
 }
 
 /** Airflow 3 auth-manager sub-apps under /auth (simple and FAB auth manager). */
@@ -235,7 +120,8 @@ export function buildCatalogueData(ref: ReferenceFiles): Record<string, Catalogu
   return {
     'routes-v1.json': file('v1', 'airflow-2.10.5-v1.yaml + v1-2.10.5-route-authz-map.txt', v1),
     'routes-fab.json': file('fab', 'airflow-2.10.5-fab-provider-v1.yaml + v1-2.10.5-route-authz-map.txt', fab),
-    'routes-flask.json': file('flask', 'airflow2-ui-flask-routes-2.10.5.txt', routesFromFlask(ref.read('airflow2-ui-flask-routes-2.10.5.txt'))),
+    'routes-flask.json': file('flask', `${FLASK_TSV} (rules not in routes-v1/fab) + airflow2-ui-flask-routes-2.10.5.txt (where dag_id is read)`,
+      routesFromFlaskTsv(ref.read(FLASK_TSV), ref.read('airflow2-ui-flask-routes-2.10.5.txt'), new Set(v1All.map((r) => `${r.method} ${r.path}`)))),
     'routes-v2-3.2.json': file('v2-3.2', 'airflow-main-74b0fd98-v2-rest-api-generated.yaml + v2-main-74b0fd98-route-authz-map.txt',
       routesFromAuthzMap('v2-3.2', v2Map, specOperations(ref.read('airflow-main-74b0fd98-v2-rest-api-generated.yaml')))),
     'routes-v2-3.0.json': file('v2-3.0', 'airflow-client-python-3.0.2-spec-v2.yaml + v2-main-74b0fd98-route-authz-map.txt',
@@ -244,11 +130,16 @@ export function buildCatalogueData(ref: ReferenceFiles): Record<string, Catalogu
       routesFromAuthzMap('ui', ref.read('ui-main-74b0fd98-route-authz-map.txt'), specOperations(ref.read('airflow-main-74b0fd98-_private_ui.yaml')))),
     'routes-auth.json': file('auth', 'airflow-main-74b0fd98-v2-simple-auth-manager-generated.yaml + ...-fab-auth-manager-generated.yaml',
       routesFromAuth(ref.read('airflow-main-74b0fd98-v2-simple-auth-manager-generated.yaml'), ref.read('airflow-main-74b0fd98-v2-fab-auth-manager-generated.yaml'))),
-    'roles.json': rolesFrom(ref.read('airflow2-default-roles.json')),
+    'roles.json': rolesFrom(ref.read('airflow2-default-roles.json'), ref.read(ROLES_TSV)),
   };
 }
 
-function rolesFrom(jsonText: string): RolesFile {
+/**
+ * Default roles per Airflow release from airflow2-default-roles.json; 2.10.5 comes from the metadata DB of a
+ * running webserver instead (default-role-permissions.tsv): the same tuples plus the ones Airflow registers at
+ * runtime for Admin (Users, Roles, Permissions, ... menu items), 92 in all.
+ */
+function rolesFrom(jsonText: string, tsvText: string): RolesFile {
   const doc = JSON.parse(jsonText) as Record<string, unknown>;
   const versions: Record<string, Record<string, Permission[]>> = {};
   for (const [key, value] of Object.entries(doc)) {
@@ -261,5 +152,10 @@ function rolesFrom(jsonText: string): RolesFile {
     }
     versions[version] = roles;
   }
-  return { source: 'airflow2-default-roles.json', default_version: '2.10.5', versions, all_permissions_roles: ['Admin'] };
+  const db = parseRolePermissionsTsv(tsvText);
+  const live: Record<string, Permission[]> = {};
+  for (const role of Object.keys(versions['2.10.5'] ?? {})) live[role] = db.get(role) ?? [];
+  for (const [role, perms] of db) live[role] = perms;
+  versions['2.10.5'] = live;
+  return { source: `airflow2-default-roles.json; 2.10.5 from ${ROLES_TSV}`, default_version: '2.10.5', versions, all_permissions_roles: ['Admin'] };
 }

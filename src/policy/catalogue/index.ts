@@ -11,6 +11,7 @@ import { validateCatalogue } from './validate.ts';
 
 export * from './types.ts';
 export { validateCatalogue } from './validate.ts';
+export { actionVariant, allActionVariants } from './variants.ts';
 
 /** Every committed catalogue file, by set. */
 export const CATALOGUE: Readonly<Record<CatalogueSet, CatalogueFile>> = {

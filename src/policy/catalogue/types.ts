@@ -34,6 +34,25 @@ export interface RouteInfo {
   readonly dagSource: DagSource;
   /** Every FAB permission tuple Airflow requires (all must hold). DAG-level ones use resource "DAGs". */
   readonly requires: readonly Permission[];
+  /**
+   * Set when Airflow refuses the route to every role, Admin included (a FAB permission that is not in the
+   * view's base_permissions, or a list-action view that defines no action): why, in one sentence.
+   */
+  readonly denied?: string;
+  /**
+   * FAB list/show actions (`/<view>/action_post`, `/<view>/action/<name>/<pk>`): the permission depends on the
+   * action named by the `action` form field (`actionFrom: 'form'`) or the `{name}` path parameter (`'path'`).
+   * `requires` is then the union of every action's requirement (used while the action is not known yet).
+   */
+  readonly perAction?: Readonly<Record<string, ActionVariant>>;
+  readonly actionFrom?: 'form' | 'path';
+}
+
+/** What one named FAB action of a view needs. */
+export interface ActionVariant {
+  readonly resource: string;
+  readonly action: Action;
+  readonly requires: readonly Permission[];
 }
 
 export interface CatalogueFile {

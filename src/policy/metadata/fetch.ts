@@ -1,16 +1,19 @@
 import type { DagMeta, DagMetadataSnapshot } from '../types.ts';
 
 export interface DagMetadataSourceOptions {
-  /** Upstream base URL of the environment, e.g. http://airflow:8080. */
-  readonly upstream: string;
   readonly airflow: 2 | 3;
-  /** Authorization header value (e.g. "Bearer ..." or "Basic ..."). */
-  readonly authorization: string;
+  /** The environment's path_prefix ("" or absent when none): Airflow serves its API under it. */
+  readonly pathPrefix?: string;
+  /**
+   * One GET of `path` (with query) on the environment's upstream, with the reader's credential: resolves the HTTP
+   * status and, for a 2xx, the parsed JSON body; rejects on a network error, a timeout (`signal`) or a body that is
+   * not JSON. The server supplies it (the environment's upstream pool and TLS settings, the gateway's service
+   * assertion); the policy area does no I/O of its own.
+   */
+  readonly get: (path: string, signal: AbortSignal) => Promise<{ status: number; body: unknown }>;
   readonly timeout: number;
   /** Page size for /api/v{1,2}/dags. */
   readonly pageSize?: number;
-  /** Injected for tests; defaults to global fetch. */
-  readonly fetch?: typeof fetch;
   readonly now?: () => number;
 }
 
@@ -21,19 +24,17 @@ interface DagsPage {
 
 /** Reads every DAG's tags and owners from Airflow's DAG list API (paginated). Rejects on any HTTP or shape error. */
 export async function fetchDagMetadata(o: DagMetadataSourceOptions): Promise<DagMetadataSnapshot> {
-  if (!/^https?:\/\//.test(o.upstream)) throw new TypeError('upstream must be an http(s) URL');
-  const f = o.fetch ?? fetch;
+  if (typeof o.get !== 'function') throw new TypeError('get must be a function');
+  const prefix = o.pathPrefix ?? '';
+  if (prefix !== '' && !/^\/[A-Za-z0-9._~-]+$/.test(prefix)) throw new TypeError('pathPrefix must be one segment such as "/prod"');
   const limit = o.pageSize ?? 100;
-  const base = o.upstream.replace(/\/+$/, '') + (o.airflow === 2 ? '/api/v1/dags' : '/api/v2/dags');
+  const base = prefix + (o.airflow === 2 ? '/api/v1/dags' : '/api/v2/dags');
   const dags = new Map<string, DagMeta>();
   for (let offset = 0; ; offset += limit) {
-    const res = await f(`${base}?limit=${limit}&offset=${offset}`, {
-      headers: { authorization: o.authorization, accept: 'application/json' },
-      signal: AbortSignal.timeout(o.timeout),
-    });
-    if (!res.ok) throw new Error(`DAG metadata: ${base} answered ${res.status}`);
-    const page = (await res.json()) as DagsPage;
-    if (!Array.isArray(page.dags) || typeof page.total_entries !== 'number') throw new Error('DAG metadata: unexpected response shape');
+    const res = await o.get(`${base}?limit=${limit}&offset=${offset}`, AbortSignal.timeout(o.timeout));
+    if (res.status < 200 || res.status > 299) throw new Error(`DAG metadata: ${base} answered ${res.status}`);
+    const page = res.body as DagsPage;
+    if (!page || !Array.isArray(page.dags) || typeof page.total_entries !== 'number') throw new Error('DAG metadata: unexpected response shape');
     for (const d of page.dags) {
       dags.set(d.dag_id, {
         tags: (d.tags ?? []).map((t) => (typeof t === 'string' ? t : t.name)),
@@ -92,7 +93,7 @@ export class DagMetadataSource {
   }
 }
 
-/** The Authorization header for policy.dag_metadata.<env> ({ token, scheme }). */
+/** The Authorization header of policy.dag_metadata.<env>.token (for an Airflow without the airflow-airlock integration). */
 export function metadataAuthorization(md: { readonly token: { reveal(): string }; readonly scheme: 'bearer' | 'basic' }): string {
   const t = md.token.reveal();
   return md.scheme === 'basic' ? `Basic ${Buffer.from(t, 'utf8').toString('base64')}` : `Bearer ${t}`;

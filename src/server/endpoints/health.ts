@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { identityErrors } from '../../identity/index.ts';
 import type { GatewayServices } from '../context.ts';
 import { sendJson } from '../respond.ts';
 import type { Runtime } from '../runtime.ts';
@@ -8,15 +9,16 @@ export function healthz(_req: IncomingMessage, res: ServerResponse): void {
   sendJson(res, 200, { status: 'ok' });
 }
 
-/** GET /.airlock/readyz — IdP metadata loaded and store reachable. */
+/** GET /.airlock/readyz — IdP metadata loaded (checks.idp: ok, unreachable or issuer_mismatch) and store reachable. */
 export async function readyz(_req: IncomingMessage, res: ServerResponse, svc: GatewayServices, rt: Runtime): Promise<void> {
   const checks: Record<string, string> = {};
   try {
     await rt.rp.configuration();
     await rt.rp.checkReachable(); // cached metadata alone says nothing about the IdP being up now
     checks.idp = 'ok';
-  } catch {
-    checks.idp = 'unreachable';
+  } catch (err) {
+    // a discovery document naming another issuer is a configuration error, not an outage
+    checks.idp = identityErrors.IssuerMismatch.is(err) ? 'issuer_mismatch' : 'unreachable';
   }
   try {
     await svc.store.ping();

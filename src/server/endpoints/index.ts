@@ -6,9 +6,11 @@ import { callback } from './callback.ts';
 import { healthz, readyz } from './health.ts';
 import { jwks } from './jwks.ts';
 import { login } from './login.ts';
+import { backchannelLogout, frontchannelLogout } from './idp-logout.ts';
 import { loggedOut, logout, logoutForm } from './logout.ts';
-import { metrics } from './metrics.ts';
+import { publicMetrics } from './metrics.ts';
 import { whoami } from './whoami.ts';
+import { tokenSelf } from './token-self.ts';
 import { WEBAUTHN_ROUTES } from './webauthn/index.ts';
 
 export type Endpoint = (req: IncomingMessage, res: ServerResponse, svc: GatewayServices, rt: Runtime, rs: RequestState, url: URL) => Promise<void> | void;
@@ -21,10 +23,26 @@ const ROUTES: Record<string, Partial<Record<string, Endpoint>>> = {
   '/.airlock/jwks.json': { GET: jwks },
   '/.airlock/healthz': { GET: healthz },
   '/.airlock/readyz': { GET: readyz },
-  '/.airlock/metrics': { GET: metrics },
+  '/.airlock/metrics': { GET: publicMetrics },
   '/.airlock/whoami': { GET: whoami },
+  '/.airlock/backchannel-logout': { POST: backchannelLogout },
+  '/.airlock/frontchannel-logout': { GET: frontchannelLogout },
+  '/.airlock/token/self': { GET: tokenSelf },
   ...WEBAUTHN_ROUTES,
 };
+
+/**
+ * Gateway pages that answer whatever the Host header names (Kubernetes probes by pod IP, Airflow's internal
+ * AIRLOCK_JWKS_URL, Prometheus): compared with the exact request target, so any other spelling of a path goes
+ * through the public-host check. Sign-in, callback, logout and every other page stay on public_url's host.
+ */
+const ANY_HOST = new Set(['/.airlock/healthz', '/.airlock/readyz', '/.airlock/jwks.json']);
+
+export function answersAnyHost(rawUrl: string, rt: Runtime): boolean {
+  const q = rawUrl.indexOf('?');
+  const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
+  return ANY_HOST.has(path) || (path === '/.airlock/metrics' && rt.config.public_metrics);
+}
 
 export async function handleGatewayEndpoint(req: IncomingMessage, res: ServerResponse, svc: GatewayServices, rt: Runtime, rs: RequestState): Promise<void> {
   const url = new URL(req.url ?? '/', rt.publicOrigin);

@@ -45,8 +45,21 @@ ${root({ mode: 'login', rd: p.rd })}${scripts()}`,
   );
 }
 
-/** First key (mode enroll) or another key (mode add). */
-export function enrollPage(p: PersonView & { rd: string; mode: 'enroll' | 'add'; keyCount: number; reason?: string | undefined }): string {
+/**
+ * First key (mode enroll) or another key (mode add). With `signInAgain` (a first key whose IdP sign-in is too
+ * old): no register button, a link to sign in again (forced) that comes back here.
+ */
+export function enrollPage(p: PersonView & { rd: string; mode: 'enroll' | 'add'; keyCount: number; reason?: string | undefined; signInAgain?: string | undefined }): string {
+  if (p.signInAgain !== undefined) {
+    return layout(
+      'Sign in again to register a security key',
+      `${STYLE}${ICON}<h1>Sign in again first</h1>
+<p>Signed in as <strong>${escapeHtml(p.username)}</strong>. ${escapeHtml(p.reason ?? 'Your role requires a security key.')}</p>
+<p>Your first security key is registered on the strength of your sign-in with your identity provider, and that sign-in is too long ago. Sign in again; you come back here to register the key.</p>
+<div class="actions"><a class="button" id="wa-reauth" href="${escapeHtml(p.signInAgain)}">Sign in again</a><a class="button secondary" href="/">Cancel</a></div>
+<p class="muted"><span class="code">AIRLOCK_WEBAUTHN_FRESH_LOGIN_REQUIRED</span></p>`,
+    );
+  }
   const intro =
     p.mode === 'enroll'
       ? `<p>Signed in as <strong>${escapeHtml(p.username)}</strong>. ${escapeHtml(p.reason ?? 'Your role requires a security key.')} Register one now: Airflow opens once it is done.</p>`

@@ -29,9 +29,9 @@ export interface RevocationChannel {
   close(): Promise<void>;
 }
 
-const DEFAULT_CHANNEL = 'airlock_revocations';
+export const DEFAULT_CHANNEL = 'airlock_revocations';
 /** NOTIFY payloads must stay under 8000 bytes: 100 hashes of 43 chars is about 4.7 kB. */
-const HASHES_PER_NOTIFY = 100;
+export const HASHES_PER_NOTIFY = 100;
 const MAX_RECONNECT_DELAY_MS = 30_000;
 
 /**

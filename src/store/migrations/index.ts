@@ -2,6 +2,9 @@ import { core } from './0001_core.ts';
 import { loginStates } from './0002_login_states.ts';
 import { audit } from './0003_audit.ts';
 import { webauthn } from './0004_webauthn.ts';
+import { tokens } from './0005_tokens.ts';
+import { sessionRefresh } from './0006_session_refresh.ts';
+import { scim } from './0007_scim.ts';
 import type { Migration } from './migration.ts';
 
 export type { Migration } from './migration.ts';
@@ -12,4 +15,7 @@ export const migrations: readonly Migration[] = Object.freeze([
   loginStates,
   audit,
   webauthn,
+  tokens,
+  sessionRefresh,
+  scim,
 ]);

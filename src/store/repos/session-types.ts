@@ -39,7 +39,54 @@ export interface SessionRow {
   readonly expiresAt: number;
   readonly revokedAt: number | null;
   readonly revokeReason: string | null;
+  /** The IdP refresh token as sealed by the session area (never the plain token); null when there is none. */
+  readonly refreshToken: string | null;
+  /** The IdP's `sub` (the ID token's), which a back-channel logout token names. */
+  readonly idpSub: string | null;
+  /** When the claims were last read from the IdP (login or refresh). */
+  readonly claimsAt: number;
+  /** Bumped by every refresh (compare-and-swap). */
+  readonly version: number;
+  /** A refresh in progress (owner set) or a back-off after a failed one (owner null) lasts until then. */
+  readonly refreshLeaseUntil: number | null;
+  readonly refreshLeaseOwner: string | null;
 }
 
-/** A new session: not revoked yet. */
-export type NewSessionRow = Omit<SessionRow, 'revokedAt' | 'revokeReason'>;
+/** A new session: not revoked yet. `claimsAt` defaults to `createdAt`; `refreshToken` and `idpSub` to null. */
+export type NewSessionRow = Omit<SessionRow, 'revokedAt' | 'revokeReason' | 'refreshToken' | 'idpSub' | 'claimsAt' | 'version' | 'refreshLeaseUntil' | 'refreshLeaseOwner'> & {
+  readonly refreshToken?: string | null;
+  readonly idpSub?: string | null;
+  readonly claimsAt?: number;
+};
+
+/** Which live sessions a bulk operation concerns (every given field must match; `all` alone: every live session). */
+export interface SessionFilter {
+  readonly sub?: string;
+  readonly idpSub?: string;
+  readonly idpSid?: string;
+  readonly idHashes?: readonly string[];
+  /** The public handle: the first 16 characters of the id hash. */
+  readonly handle?: string;
+  readonly all?: true;
+}
+
+/** A session a bulk revocation ended. */
+export interface RevokedSession {
+  readonly idHash: string;
+  readonly sub: string;
+  readonly identity: StoredIdentity;
+}
+
+/** What a completed refresh writes (the identity is merged into the stored one: mfa and authTime are kept). */
+export interface RefreshedClaims {
+  readonly username: string;
+  readonly email: string | null;
+  readonly name: string | null;
+  readonly groups: readonly string[];
+  readonly roles: readonly string[];
+  /** The new sealed refresh token; undefined keeps the current one. */
+  readonly refreshToken?: string;
+  /** The new ID token (logout hint); undefined keeps the current one. */
+  readonly idToken?: string;
+  readonly claimsAt: number;
+}

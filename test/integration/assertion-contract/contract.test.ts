@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import { compactVerify, createLocalJWKSet, jwtVerify } from 'jose';
-import { AGENT, ASSERTION_VERSION, AUDIENCE, ISSUER, KeyRing, PERSON, SERVICE, TTL_MS, decodePart, mintAssertion } from './mint.ts';
+import { AGENT, AGENT_OF_PERSON, ASSERTION_VERSION, AUDIENCE, ISSUER, KeyRing, PERSON, PERSON_TOKEN, SERVICE, SERVICE_ACCOUNT_TOKEN, TTL_MS, decodePart, mintAssertion } from './mint.ts';
 import { buildFixtures } from './fixtures.ts';
 
 const HEADER_FIELDS = ['alg', 'kid', 'typ'];
@@ -58,6 +58,31 @@ test('machine assertions leave out absent email and name and carry the token id 
   const agent = decodePart(await mintAssertion(ring, { issuer: ISSUER, audience: AUDIENCE, identity: AGENT, ttlMs: TTL_MS }), 1);
   assert.deepEqual(Object.keys(agent).sort(), [...REQUIRED_CLAIMS, 'name'].sort());
   assert.equal(agent.kind, 'agent');
+});
+
+test('a machine token says who: kind, token name, service account, and the owning person as act (optional claims, version 1)', async () => {
+  const ring = await KeyRing.generateEphemeral();
+  const mint = async (identity: typeof PERSON) => decodePart(await mintAssertion(ring, { issuer: ISSUER, audience: AUDIENCE, identity, ttlMs: TTL_MS }), 1);
+  const svc = await mint(SERVICE_ACCOUNT_TOKEN);
+  assert.deepEqual(Object.keys(svc).sort(), [...REQUIRED_CLAIMS, 'act', 'service_account', 'token_name'].sort());
+  assert.equal(svc.kind, 'service');
+  assert.equal(svc.sub, 'svc:etl-ci');
+  assert.equal(svc.preferred_username, 'svc:etl-ci');
+  assert.equal(svc.token_name, 'etl-ci-main');
+  assert.equal(svc.service_account, 'etl-ci');
+  assert.deepEqual(svc.act, { sub: '00u1abcd', preferred_username: 'ada' });
+  assert.equal(svc.sid, SERVICE_ACCOUNT_TOKEN.tokenId);
+  assert.equal(svc.airlock_ver, 1);
+  const agent = await mint(AGENT_OF_PERSON);
+  assert.equal(agent.kind, 'agent');
+  assert.deepEqual(agent.act, { sub: '00u2efgh', preferred_username: 'grace' });
+  assert.equal(agent.service_account, undefined);
+  // a person's own token: the person is the subject, so there is no act
+  const own = await mint(PERSON_TOKEN);
+  assert.equal(own.kind, 'person');
+  assert.equal(own.token_name, 'grace-laptop');
+  assert.equal(own.act, undefined);
+  assert.deepEqual(own.amr, ['token']);
 });
 
 test('jti is unique per assertion', async () => {

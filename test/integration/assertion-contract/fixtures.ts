@@ -5,14 +5,18 @@
  */
 import type { JWK } from 'jose';
 import type { Identity } from '../../../src/identity/index.ts';
+import { ANONYMOUS_CALLER, DAG_METADATA_READER } from '../../../src/proxy/index.ts';
 import {
   AGENT,
+  AGENT_OF_PERSON,
   ASSERTION_VERSION,
   AUDIENCE,
   ISSUER,
   KeyRing,
   PERSON,
+  PERSON_TOKEN,
   SERVICE,
+  SERVICE_ACCOUNT_TOKEN,
   TTL_MS,
   VIEWER,
   algNone,
@@ -33,6 +37,10 @@ export interface ExpectedIdentity {
   sid: string;
   amr: string[];
   kind: string;
+  /** Machine callers (optional claims): the token's name, the service account, the owning person. */
+  token_name: string | null;
+  service_account: string | null;
+  act: { sub: string; preferred_username: string } | null;
 }
 
 export interface FixtureSet {
@@ -50,6 +58,13 @@ export interface FixtureSet {
   hostile: Record<string, { token: string; code: string; reason: string }>;
   /** Expired 5 s before it was written: accepted with a 60 s leeway, refused with none. */
   recently_expired: { token: string; expired_at: number };
+  /** Callers the gateway speaks for itself (docs/assertion-contract.md, "Gateway principals"). */
+  gateway_principals: {
+    /** An allow-listed request forwarded without a signed-in caller: `anonymous: true`. */
+    anonymous: { token: string; expect: ExpectedIdentity & { anonymous: true } };
+    /** The DAG metadata reader (policy.dag_metadata): a service with the Viewer role. */
+    dag_metadata_reader: { token: string; expect: ExpectedIdentity & { anonymous: false } };
+  };
 }
 
 function expected(id: Identity, amr: string[]): ExpectedIdentity {
@@ -63,6 +78,9 @@ function expected(id: Identity, amr: string[]): ExpectedIdentity {
     sid: id.sessionId ?? id.tokenId ?? '',
     amr,
     kind: id.kind,
+    token_name: id.machine?.tokenName ?? null,
+    service_account: id.machine?.serviceAccount ?? null,
+    act: id.machine?.owner && id.machine.owner.sub !== id.sub ? { sub: id.machine.owner.sub, preferred_username: id.machine.owner.username } : null,
   };
 }
 
@@ -112,12 +130,19 @@ export async function buildFixtures(now: number = Date.now()): Promise<FixtureSe
       viewer_idp_mfa: { token: await mint(VIEWER), expect: expected(VIEWER, ['oidc', 'idp_mfa']) },
       service_token: { token: await mint(SERVICE), expect: expected(SERVICE, ['token']) },
       agent_custom_role: { token: await mint(AGENT), expect: expected(AGENT, ['token']) },
+      service_account_token: { token: await mint(SERVICE_ACCOUNT_TOKEN), expect: expected(SERVICE_ACCOUNT_TOKEN, ['token']) },
+      agent_of_person: { token: await mint(AGENT_OF_PERSON), expect: expected(AGENT_OF_PERSON, ['token']) },
+      person_token: { token: await mint(PERSON_TOKEN), expect: expected(PERSON_TOKEN, ['token']) },
     },
     recently_expired: {
       token: await mint(PERSON, { now: now - TTL_MS - 5_000 }),
       expired_at: Math.floor((now - TTL_MS - 5_000) / 1000) + TTL_MS / 1000,
     },
     rotated: { token: rotatedToken, kid: kidB, expect: expected(PERSON, ['oidc', 'webauthn']) },
+    gateway_principals: {
+      anonymous: { token: await mint(ANONYMOUS_CALLER), expect: { ...expected(ANONYMOUS_CALLER, []), anonymous: true } },
+      dag_metadata_reader: { token: await mint(DAG_METADATA_READER), expect: { ...expected(DAG_METADATA_READER, []), anonymous: false } },
+    },
     hostile: {
       empty: { token: '', code: MISSING, reason: 'missing' },
       not_a_jwt: { token: 'hello.world', code: INVALID, reason: 'format' },
@@ -136,7 +161,16 @@ export async function buildFixtures(now: number = Date.now()): Promise<FixtureSe
       aud_as_list: { token: await withClaims({ aud: [AUDIENCE, 'staging'] }), code: INVALID, reason: 'claims' },
       roles_not_a_list: { token: await withClaims({ roles: 'Admin' }), code: INVALID, reason: 'claims' },
       unknown_kind: { token: await withClaims({ kind: 'root' }), code: INVALID, reason: 'claims' },
+      act_not_an_object: { token: await withClaims({ kind: 'service', act: 'ada' }), code: INVALID, reason: 'claims' },
+      act_without_sub: { token: await withClaims({ kind: 'service', act: { preferred_username: 'ada' } }), code: INVALID, reason: 'claims' },
+      token_name_not_a_string: { token: await withClaims({ kind: 'service', token_name: 7 }), code: INVALID, reason: 'claims' },
       missing_sub: { token: await withClaims({}, ['sub']), code: INVALID, reason: 'claims' },
+      // `anonymous` is only ever `true`, and then names nobody: a service with no groups and no roles
+      anonymous_with_roles: { token: await withClaims({ anonymous: true, kind: 'service', amr: [], groups: [], roles: ['Admin'] }), code: INVALID, reason: 'claims' },
+      anonymous_with_groups: { token: await withClaims({ anonymous: true, kind: 'service', amr: [], groups: ['airflow-admins'], roles: [] }), code: INVALID, reason: 'claims' },
+      anonymous_person: { token: await withClaims({ anonymous: true, kind: 'person', groups: [], roles: [] }), code: INVALID, reason: 'claims' },
+      anonymous_false: { token: await withClaims({ anonymous: false }), code: INVALID, reason: 'claims' },
+      anonymous_as_string: { token: await withClaims({ anonymous: 'true', kind: 'service', groups: [], roles: [] }), code: INVALID, reason: 'claims' },
       missing_username: { token: await withClaims({}, ['preferred_username']), code: INVALID, reason: 'claims' },
       jku_header: {
         token: await signWithRing(ringA, base, { jku: 'https://evil.example.com/jwks.json' }),

@@ -62,6 +62,48 @@ export const AGENT: Identity = {
   mfa: { method: 'none' },
 };
 
+/** A service account's Airlock token, owned by a person (token name, service account and `act` claims). */
+export const SERVICE_ACCOUNT_TOKEN: Identity = {
+  kind: 'service',
+  sub: 'svc:etl-ci',
+  username: 'svc:etl-ci',
+  email: undefined,
+  name: undefined,
+  groups: [],
+  roles: ['User'],
+  tokenId: 'tok_Q2x9aB7cD3eF',
+  machine: { tokenName: 'etl-ci-main', serviceAccount: 'etl-ci', owner: { sub: '00u1abcd', username: 'ada' } },
+  mfa: { method: 'none' },
+};
+
+/** An agent acting for a person: its own name, the person's roles, the person in `act`. */
+export const AGENT_OF_PERSON: Identity = {
+  kind: 'agent',
+  sub: 'agent:triage-bot',
+  username: 'agent:triage-bot',
+  email: undefined,
+  name: undefined,
+  groups: ['data-eng'],
+  roles: ['User'],
+  tokenId: 'tok_Zz81kLm0pQrS',
+  machine: { tokenName: 'triage-bot', owner: { sub: '00u2efgh', username: 'grace' } },
+  mfa: { method: 'none' },
+};
+
+/** A person's own token: the person is the subject (no `act`), the token name rides along. */
+export const PERSON_TOKEN: Identity = {
+  kind: 'person',
+  sub: '00u2efgh',
+  username: 'grace',
+  email: 'grace@example.com',
+  name: 'Grace',
+  groups: ['analysts'],
+  roles: ['Viewer'],
+  tokenId: 'tok_Pp12QrSt34Uv',
+  machine: { tokenName: 'grace-laptop', owner: { sub: '00u2efgh', username: 'grace' } },
+  mfa: { method: 'none' },
+};
+
 const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 export function decodePart(token: string, index: 0 | 1): Record<string, unknown> {

@@ -10,7 +10,7 @@ import { loginUntilCallback, rawRequest, SESSION_COOKIE, type RawResponse } from
 describe('cluster mode (2 workers)', () => {
   let stack: TestStack;
   before(async () => {
-    stack = await startStack({ workers: 2 });
+    stack = await startStack({ workers: 2, config: (cfg) => (cfg.public_metrics = true) }); // metrics on the main listener too
   });
   after(() => stack.close());
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startStack, type TestStack } from './harness.ts';
-import { assertErrorPage, assertErrorJson, SESSION_COOKIE } from './flows.ts';
+import { assertErrorPage, assertErrorJson, rawRequest, SESSION_COOKIE } from './flows.ts';
 import { subjectOf } from '../../../demo/idp/index.ts';
 import { loginThroughGateway } from '../../support/login.ts';
 
@@ -10,7 +10,7 @@ const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth'];
 describe('gateway endpoints', () => {
   let stack: TestStack;
   before(async () => {
-    stack = await startStack();
+    stack = await startStack({ config: (cfg) => (cfg.internal_listen = '127.0.0.1:0') });
   });
   after(() => stack.close());
 
@@ -61,12 +61,16 @@ describe('gateway endpoints', () => {
     }
   });
 
-  test('/.airlock/metrics: airlock_requests_total with decision labels and airlock_logins_total', async () => {
+  test('/.airlock/metrics (on internal_listen): airlock_requests_total with decision labels and airlock_logins_total; not on the public listener', async () => {
     const cookie = await login('dave');
     await (await get('/home', { cookie })).arrayBuffer();
     await (await get('/home', { accept: 'text/html' })).arrayBuffer();
     await (await fetch(`${stack.gatewayUrl}/api/v1/dags/example_etl`, { method: 'PATCH', headers: { cookie, 'content-type': 'application/json' }, body: '{"is_paused":true}' })).arrayBuffer();
-    const res = await get('/.airlock/metrics');
+    const onPublic = await get('/.airlock/metrics');
+    assert.equal(onPublic.status, 404, 'public_metrics is off by default');
+    assert.ok((await onPublic.text()).includes('AIRLOCK_SERVER_NOT_FOUND'));
+    assert.ok(stack.gateway.internalUrl, 'internal_listen is serving');
+    const res = await fetch(`${stack.gateway.internalUrl}/.airlock/metrics`);
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /^text\/plain/);
     const text = await res.text();
@@ -128,6 +132,119 @@ describe('gateway endpoints', () => {
       const site = await fetch(`${stack.gatewayUrl}/.airlock/logout`, { method: 'POST', redirect: 'manual', headers: { cookie, 'sec-fetch-site': 'cross-site' } });
       await assertErrorPage(site, 403, 'AIRLOCK_SERVER_CROSS_ORIGIN');
       assert.equal(await whoami(cookie), 200, 'not logged out');
+    });
+
+    test('a same-origin form post with "Origin: null" (a no-referrer page) and Sec-Fetch-Site: same-origin ends the session', async () => {
+      const cookie = await login('carol');
+      const res = await fetch(`${stack.gatewayUrl}/.airlock/logout`, { method: 'POST', redirect: 'manual', headers: { cookie, origin: 'null', 'sec-fetch-site': 'same-origin' } });
+      assert.equal(res.status, 303);
+      assert.equal(await whoami(cookie), 401);
+    });
+
+    test('refused, the session surviving: Origin null without fetch metadata, a sandboxed frame (null + cross-site), no Origin and no Sec-Fetch-Site, same-site, a foreign Origin claiming same-origin', async () => {
+      const cookie = await login('carol');
+      const cases: Array<[string, Record<string, string>]> = [
+        ['Origin null alone', { origin: 'null' }],
+        ['sandboxed frame: Origin null, Sec-Fetch-Site cross-site', { origin: 'null', 'sec-fetch-site': 'cross-site' }],
+        ['neither Origin nor Sec-Fetch-Site', {}],
+        ['a sibling subdomain: Sec-Fetch-Site same-site', { origin: 'http://other.localhost', 'sec-fetch-site': 'same-site' }],
+        ['a foreign Origin with Sec-Fetch-Site same-origin', { origin: 'http://evil.example', 'sec-fetch-site': 'same-origin' }],
+        ['the origin with another port', { origin: 'http://localhost:1' }],
+      ];
+      for (const [what, headers] of cases) {
+        const res = await fetch(`${stack.gatewayUrl}/.airlock/logout`, { method: 'POST', redirect: 'manual', headers: { cookie, ...headers } });
+        assert.equal(res.status, 403, what);
+        await assertErrorPage(res, 403, 'AIRLOCK_SERVER_CROSS_ORIGIN');
+        assert.equal(res.headers.getSetCookie().length, 0, `${what}: no cookie change`);
+      }
+      // repeated headers are not one origin
+      const twice = await rawRequest(`${stack.gatewayUrl}/.airlock/logout`, { method: 'POST', headers: [['Cookie', cookie], ['Origin', stack.publicUrl], ['Origin', 'http://evil.example']] });
+      assert.equal(twice.status, 403, 'two Origin headers');
+      assert.equal(await whoami(cookie), 200, 'not logged out');
+    });
+
+    test('gateway pages send Referrer-Policy: same-origin, so their own forms post their real Origin', async () => {
+      const res = await get('/.airlock/logout');
+      assert.equal(res.headers.get('referrer-policy'), 'same-origin');
+      await res.arrayBuffer();
+    });
+
+    test("the sign-out page's CSP admits the IdP's end_session_endpoint as a form target (the POST redirects there), and no other page's does", async () => {
+      const discovery = (await (await fetch(`${stack.idp.issuer}/.well-known/openid-configuration`)).json()) as { end_session_endpoint: string };
+      const idpOrigin = new URL(discovery.end_session_endpoint).origin;
+      const page = await get('/.airlock/logout');
+      await page.arrayBuffer();
+      const csp = page.headers.get('content-security-policy') ?? '';
+      assert.match(csp, new RegExp(`form-action 'self' ${idpOrigin.replace(/[.:/]/g, '\\$&')};`));
+      assert.match(csp, /frame-ancestors 'none'/);
+      const other = await get('/.airlock/logged-out');
+      await other.arrayBuffer();
+      assert.match(other.headers.get('content-security-policy') ?? '', /form-action 'self';/);
+      // the "not allowed" page has the sign-out button too
+      const viewer = await login('dave');
+      const denied = await fetch(`${stack.gatewayUrl}/dags/example_etl/trigger`, {
+        method: 'POST', redirect: 'manual',
+        headers: { cookie: viewer, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded', origin: stack.publicUrl },
+        body: 'conf=%7B%7D',
+      });
+      assert.equal(denied.status, 403);
+      assert.match(await denied.text(), /<form method="post" action="\/\.airlock\/logout">/);
+      assert.equal(denied.headers.get('content-security-policy'), csp);
+    });
+  });
+
+  describe("Airflow's own Log Out", () => {
+    const whoami = async (cookie: string) => {
+      const r = await get('/.airlock/whoami', { cookie });
+      await r.arrayBuffer();
+      return r.status;
+    };
+
+    test('Airflow 2: POST /logout/ (the navbar form) is answered by the gateway with 303 to its sign-out confirmation; nothing reaches Airflow', async () => {
+      const cookie = await login('carol');
+      const before = stack.prod.received.length;
+      const res = await fetch(`${stack.gatewayUrl}/logout/`, {
+        method: 'POST', redirect: 'manual',
+        headers: { cookie, origin: stack.publicUrl, 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+        body: 'csrf_token=whatever-airflow-put-in-the-page',
+      });
+      assert.equal(res.status, 303);
+      assert.equal(res.headers.get('location'), `${stack.publicUrl}/.airlock/logout`);
+      assert.ok(!stack.prod.received.slice(before).some((r) => r.url.startsWith('/logout')), 'Airflow never saw it');
+      // the confirmation page it leads to offers the gateway's sign-out form
+      const page = await get('/.airlock/logout', { cookie });
+      assert.match(await page.text(), /<form method="post" action="\/\.airlock\/logout">/);
+      // the redirect alone signs nobody out (a cross-site post here gains nothing); the confirmation does
+      assert.equal(await whoami(cookie), 200);
+      const done = await fetch(`${stack.gatewayUrl}/.airlock/logout`, { method: 'POST', redirect: 'manual', headers: { cookie, origin: stack.publicUrl } });
+      assert.equal(done.status, 303);
+      assert.equal(await whoami(cookie), 401);
+    });
+
+    test('Airflow 2: GET /logout/ and /logout, and without a session, get the same redirect', async () => {
+      for (const path of ['/logout/', '/logout', '/logout/?next=%2Fhome']) {
+        const res = await get(path, { accept: 'text/html' });
+        assert.equal(res.status, 303, path);
+        assert.equal(res.headers.get('location'), `${stack.publicUrl}/.airlock/logout`, path);
+      }
+      const cross = await fetch(`${stack.gatewayUrl}/logout/`, { method: 'POST', redirect: 'manual', headers: { origin: 'http://evil.example', 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+      assert.equal(cross.status, 303, 'a cross-site post only leads to the confirmation page');
+    });
+
+    test('Airflow 3: GET /api/v2/auth/logout (under the environment prefix) leads to the same confirmation', async () => {
+      const cookie = await login('carol');
+      const before = stack.dev.received.length;
+      const res = await get('/dev/api/v2/auth/logout', { cookie });
+      assert.equal(res.status, 303);
+      assert.equal(res.headers.get('location'), `${stack.publicUrl}/.airlock/logout`);
+      assert.equal(stack.dev.received.length, before, 'Airflow never saw it');
+      // not Airflow 3's route on an Airflow 2 environment, nor Airflow 2's on an Airflow 3 one
+      const other = await get('/api/v2/auth/logout', { cookie, accept: 'application/json' });
+      assert.notEqual(other.status, 303);
+      await other.arrayBuffer();
+      const other3 = await fetch(`${stack.gatewayUrl}/dev/logout/`, { method: 'POST', redirect: 'manual', headers: { cookie, accept: 'application/json' } });
+      assert.notEqual(other3.status, 303);
+      await other3.arrayBuffer();
     });
   });
 });

@@ -3,10 +3,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { createDevIdp, type DevIdp, type DevIdpOptions } from '../../../demo/idp/index.ts';
+import { createDevIdp, type DevIdp, type DevIdpClient, type DevIdpOptions } from '../../../demo/idp/index.ts';
 import { startAirflowStandin, type AirflowStandin } from '../../../demo/airflow-standin/index.ts';
 import { startGateway, type RunningGateway } from '../../../src/server/index.ts';
-import { createLogger } from '../../../src/server/logger.ts';
+import { createLogger, type Logger } from '../../../src/server/logger.ts';
 
 export const CLIENT_ID = 'airlock-test';
 export const CLIENT_SECRET = 'test-client-secret-0123456789abcdef';
@@ -47,10 +47,16 @@ export interface StackOptions {
   readonly verifyAssertions?: boolean;
   readonly store?: string;
   readonly tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post';
+  /** More IdP clients besides the gateway's (e.g. a client_credentials machine client). */
+  readonly extraClients?: readonly DevIdpClient[];
+  /** The gateway's logger (default: silent, or the level in AIRLOCK_TEST_LOG); e.g. one writing to a capture stream. */
+  readonly logger?: Logger;
   /** Runs after the IdP and stand-ins started, before the config is written (e.g. to start a man-in-the-middle). */
+  /** Whether the stand-ins run the integration's DAG filter (default true; false = an integration without it). */
+  readonly dagFilter?: boolean;
   /** Headers the prod stand-in adds to every response (a hostile upstream). */
   readonly prodResponseHeaders?: Record<string, string | string[]>;
-  readonly prepare?: (parts: { readonly idp: DevIdp; readonly prod: AirflowStandin; readonly dev: AirflowStandin; readonly dir: string }) => Promise<void> | void;
+  readonly prepare?: (parts: { readonly idp: DevIdp; readonly prod: AirflowStandin; readonly dev: AirflowStandin; readonly dir: string; readonly publicUrl: string }) => Promise<void> | void;
 }
 
 /** Dev IdP (oidc-provider) + Airflow 2 and 3 stand-ins + the gateway on loopback, all on ephemeral ports. */
@@ -67,14 +73,20 @@ export async function startStack(opts: StackOptions = {}): Promise<TestStack> {
         redirect_uris: [`${publicUrl}/.airlock/callback`],
         post_logout_redirect_uris: [`${publicUrl}/.airlock/logged-out`],
         token_endpoint_auth_method: opts.tokenEndpointAuthMethod ?? 'client_secret_basic',
+        // OIDC Back-Channel Logout to the gateway (docs/sessions.md): an IdP logout ends the gateway's sessions
+        backchannel_logout_uri: `${publicUrl}/.airlock/backchannel-logout`,
+        backchannel_logout_session_required: true,
       },
+      ...(opts.extraClients ?? []),
     ],
   });
   const verify = opts.verifyAssertions ?? true;
   const jwks = verify ? { jwksUrl: `${publicUrl}/.airlock/jwks.json`, issuer: publicUrl } : {};
-  const prod = await startAirflowStandin({ airflow: 2, ...jwks, ...(verify ? { audience: 'prod' } : {}), ...(opts.prodResponseHeaders ? { extraResponseHeaders: opts.prodResponseHeaders } : {}) });
-  const dev = await startAirflowStandin({ airflow: 3, ...jwks, ...(verify ? { audience: 'dev' } : {}) });
-  await opts.prepare?.({ idp, prod, dev, dir });
+  const dagFilter = opts.dagFilter === false ? { dagFilter: false } : {};
+  const prod = await startAirflowStandin({ airflow: 2, ...jwks, ...dagFilter, ...(verify ? { audience: 'prod' } : {}), ...(opts.prodResponseHeaders ? { extraResponseHeaders: opts.prodResponseHeaders } : {}) });
+  // served under /dev as the gateway's path_prefix forwards it (Airflow's base_url includes it)
+  const dev = await startAirflowStandin({ airflow: 3, basePath: '/dev', ...jwks, ...dagFilter, ...(verify ? { audience: 'dev' } : {}) });
+  await opts.prepare?.({ idp, prod, dev, dir, publicUrl });
   await writeFile(join(dir, 'client-secret'), `${CLIENT_SECRET}\n`);
   const configPath = join(dir, 'airlock.yaml');
   const base = (): Record<string, any> => ({
@@ -104,7 +116,7 @@ export async function startStack(opts: StackOptions = {}): Promise<TestStack> {
     await writeFile(configPath, stringify(cfg));
   };
   await writeConfig();
-  const logger = createLogger({ level: process.env.AIRLOCK_TEST_LOG ?? 'silent' });
+  const logger = opts.logger ?? createLogger({ level: process.env.AIRLOCK_TEST_LOG ?? 'silent' });
   const stack: TestStack = {
     gatewayUrl: publicUrl,
     publicUrl,

@@ -105,6 +105,40 @@ describe('OIDC callback refuses bad tokens, states and codes', () => {
     await refused(401, 'AIRLOCK_IDENTITY_ID_TOKEN_INVALID');
   });
 
+  test('an ID token issued in the future beyond clock_tolerance (30 s; signed by the IdP key) is refused', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    rewriteIdToken((t) => resignIdToken(t, idpSigningKey(stack.idp), (c) => {
+      c.iat = now + 120;
+      c.exp = now + 3720;
+    }));
+    await refused(401, 'AIRLOCK_IDENTITY_ID_TOKEN_INVALID');
+  });
+
+  test('an ID token issued absurdly long ago (a day; exp still ahead; signed by the IdP key) is refused', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    rewriteIdToken((t) => resignIdToken(t, idpSigningKey(stack.idp), (c) => {
+      c.iat = now - 86_400;
+      c.auth_time = now - 86_400;
+      c.exp = now + 3600;
+    }));
+    await refused(401, 'AIRLOCK_IDENTITY_ID_TOKEN_INVALID');
+  });
+
+  test('an iat a little ahead (within clock_tolerance) or a few minutes old is accepted', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    for (const iat of [now + 20, now - 300]) {
+      try {
+        rewriteIdToken((t) => resignIdToken(t, idpSigningKey(stack.idp), (c) => void (c.iat = iat)));
+        const { callbackUrl, jar } = await loginUntilCallback(stack.gatewayUrl, 'carol', 'carol-demo');
+        const res = await requestCallback(callbackUrl, jar);
+        assert.equal(res.status, 302, `iat ${iat - now} s: ${await res.clone().text()}`);
+        assert.ok(sessionCookieSet(res));
+      } finally {
+        mitm.onToken = undefined;
+      }
+    }
+  });
+
   test('an ID token without the nonce (signed by the IdP key) is refused', async () => {
     rewriteIdToken((t) => resignIdToken(t, idpSigningKey(stack.idp), (c) => void delete c.nonce));
     await refused(401, 'AIRLOCK_IDENTITY_ID_TOKEN_INVALID');
@@ -134,6 +168,10 @@ describe('OIDC callback refuses bad tokens, states and codes', () => {
     await refused(400, 'AIRLOCK_IDENTITY_LOGIN_STATE_INVALID', { tamperCallback: (u) => u.searchParams.delete('state') });
   });
 
+  test('a callback without a code (and without an error) is refused before any token request', async () => {
+    await refused(400, 'AIRLOCK_IDENTITY_LOGIN_STATE_INVALID', { tamperCallback: (u) => u.searchParams.delete('code') });
+  });
+
   test('a callback with an unknown state is refused', async () => {
     await refused(400, 'AIRLOCK_IDENTITY_LOGIN_STATE_INVALID', { tamperCallback: (u) => u.searchParams.set('state', 'forged-state-value-0123456789') });
   });
@@ -151,13 +189,14 @@ describe('OIDC callback refuses bad tokens, states and codes', () => {
     await assertNoSession(attacker);
   });
 
-  test('a replayed authorization code (redeemed once, sent again with a fresh state) is refused', async () => {
+  test('a replayed authorization code (redeemed once, sent again with a fresh state) is refused: the IdP says invalid_grant', async () => {
     const one = await loginUntilCallback(stack.gatewayUrl, 'carol', 'carol-demo');
     const ok = await requestCallback(one.callbackUrl, one.jar);
     assert.equal(ok.status, 302);
     await ok.arrayBuffer();
     // the same browser starts a new login; the attacker's code (already redeemed) is spliced into its callback
-    await refused(400, 'AIRLOCK_IDENTITY_LOGIN_STATE_INVALID', { tamperCallback: (u) => u.searchParams.set('code', one.callbackUrl.searchParams.get('code')!) });
+    const page = await refused(401, 'AIRLOCK_IDENTITY_IDP_ERROR', { tamperCallback: (u) => u.searchParams.set('code', one.callbackUrl.searchParams.get('code')!) });
+    assert.match(page, /invalid_grant/);
   });
 
   test('IdP key rotation: an ID token with an unknown kid makes the gateway refetch the JWKS once, then verify it', async () => {

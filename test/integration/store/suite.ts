@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, describe, test } from 'node:test';
 import { sql } from 'kysely';
-import { migrations, type NewSessionRow, type Store, type StoredIdentity } from '../../../src/store/index.ts';
+import { migrations, type NewSessionRow, type NewTokenRow, type Store, type StoredIdentity } from '../../../src/store/index.ts';
 
 /** One suite for every backend: `openFn` opens the SAME database each time it is called. */
 export function runStoreSuite(name: string, openFn: () => Promise<Store>): void {
@@ -46,7 +46,7 @@ export function runStoreSuite(name: string, openFn: () => Promise<Store>): void 
       assert.equal(s.kind, name.startsWith('postgres') ? 'postgres' : 'sqlite');
       const rows = await s.db.selectFrom('airlock_migrations').select('name').orderBy('name').execute();
       assert.deepEqual(rows.map((r) => r.name), migrations.map((m) => m.name));
-      for (const t of ['sessions', 'users', 'signing_keys'] as const) {
+      for (const t of ['sessions', 'users', 'signing_keys', 'tokens'] as const) {
         const r = await s.db.selectFrom(t).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
         assert.ok(Number(r.n) >= 0);
       }
@@ -215,6 +215,104 @@ export function runStoreSuite(name: string, openFn: () => Promise<Store>): void 
       assert.ok(!left.includes(older.kid));
       assert.ok(left.includes(newer.kid));
       await assert.rejects(s.signingKeys.insert(newer), (e: any) => e.code === 'AIRLOCK_STORE_UNAVAILABLE');
+    });
+
+    const tokenRow = (over: Partial<NewTokenRow> = {}): NewTokenRow => ({
+      id: `tok_${uid()}`,
+      name: `etl-${uid()}`,
+      kind: 'service',
+      secretHash: randomBytes(32).toString('base64url'),
+      ownerSub: `sub-${uid()}`,
+      serviceAccount: 'etl-ci',
+      envs: ['prod'],
+      dags: ['etl_*', 'g "quoted"'],
+      actions: ['read', 'trigger'],
+      approvalActions: [],
+      origin: 'cli',
+      createdBy: 'cli:test',
+      createdAt: T0,
+      expiresAt: T0 + 3_600_000,
+      rotatedFrom: null,
+      ...over,
+    });
+
+    test('tokens: insert, get and findByHash round-trip every field; a duplicate hash is refused', async () => {
+      const s = await open();
+      const row = tokenRow();
+      await s.tokens.insert(row);
+      const full = { ...row, revokedAt: null, revokedBy: null, revokeReason: null, lastUsedAt: null, lastUsedIp: null };
+      assert.deepEqual(await s.tokens.get(row.id), full);
+      assert.deepEqual(await s.tokens.findByHash(row.secretHash), full);
+      assert.equal(typeof (await s.tokens.get(row.id))!.expiresAt, 'number');
+      assert.equal(await s.tokens.findByHash(randomBytes(32).toString('base64url')), undefined);
+      await assert.rejects(s.tokens.insert({ ...row, id: `tok_${uid()}` }), (e: any) => e.code === 'AIRLOCK_STORE_UNAVAILABLE');
+    });
+
+    test('tokens: revoke once (the first revocation is kept); list filters by name, owner and liveness, newest first', async () => {
+      const s = await open();
+      const name = `n-${uid()}`;
+      const a = tokenRow({ name, createdAt: T0 });
+      const b = tokenRow({ name, createdAt: T0 + 10, ownerSub: a.ownerSub });
+      const expired = tokenRow({ name, createdAt: T0 + 20, expiresAt: T0 + 30 });
+      for (const r of [a, b, expired]) await s.tokens.insert(r);
+      assert.deepEqual((await s.tokens.list({ name })).map((r) => r.id), [expired.id, b.id, a.id]);
+      assert.deepEqual((await s.tokens.list({ name, liveAt: T0 + 100 })).map((r) => r.id), [b.id, a.id]);
+      assert.deepEqual((await s.tokens.list({ ownerSub: a.ownerSub! })).map((r) => r.id), [b.id, a.id]);
+      assert.equal(await s.tokens.revoke(a.id, T0 + 200, 'cli:x', 'leaked'), true);
+      assert.equal(await s.tokens.revoke(a.id, T0 + 300, 'cli:y', 'again'), false);
+      const got = await s.tokens.get(a.id);
+      assert.deepEqual([got!.revokedAt, got!.revokedBy, got!.revokeReason], [T0 + 200, 'cli:x', 'leaked']);
+      assert.deepEqual((await s.tokens.list({ name, liveAt: T0 + 100 })).map((r) => r.id), [b.id]);
+      assert.equal(await s.tokens.revoke(`tok_${uid()}`, T0, 'cli:x', 'unknown'), false);
+    });
+
+    test('tokens: rotate ends the old token at the overlap and inserts the new one atomically; only a live token rotates', async () => {
+      const s = await open();
+      const old = tokenRow({ expiresAt: T0 + 3_600_000 });
+      await s.tokens.insert(old);
+      const next = tokenRow({ name: old.name, createdAt: T0 + 1000, expiresAt: T0 + 7_200_000 });
+      assert.equal(await s.tokens.rotate(old.id, next, T0 + 1000 + 600_000, T0 + 1000), true);
+      assert.equal((await s.tokens.get(old.id))!.expiresAt, T0 + 601_000);
+      assert.equal((await s.tokens.get(next.id))!.rotatedFrom, old.id);
+      // the overlap never lengthens a token's life
+      const short = tokenRow({ expiresAt: T0 + 5000 });
+      await s.tokens.insert(short);
+      assert.equal(await s.tokens.rotate(short.id, tokenRow(), T0 + 600_000, T0 + 1000), true);
+      assert.equal((await s.tokens.get(short.id))!.expiresAt, T0 + 5000);
+      // revoked, expired or unknown: nothing written
+      await s.tokens.revoke(next.id, T0 + 2000, 'cli:x', 'r');
+      const refused = tokenRow();
+      assert.equal(await s.tokens.rotate(next.id, refused, T0 + 9000, T0 + 3000), false);
+      assert.equal(await s.tokens.rotate(short.id, refused, T0 + 9000, T0 + 6000), false);
+      assert.equal(await s.tokens.rotate(`tok_${uid()}`, refused, T0 + 9000, T0), false);
+      assert.equal(await s.tokens.get(refused.id), undefined);
+      // a failed insert rolls the old token's new expiry back
+      const live = tokenRow();
+      await s.tokens.insert(live);
+      await assert.rejects(s.tokens.rotate(live.id, { ...tokenRow(), secretHash: old.secretHash }, T0 + 10, T0), (e: any) => e.code === 'AIRLOCK_STORE_UNAVAILABLE');
+      assert.equal((await s.tokens.get(live.id))!.expiresAt, live.expiresAt);
+    });
+
+    test('tokens: touch records the last use and its client address, forward only', async () => {
+      const s = await open();
+      const row = tokenRow();
+      await s.tokens.insert(row);
+      await s.tokens.touch(row.id, T0 + 100, '192.0.2.7');
+      await s.tokens.touch(row.id, T0 + 50, '198.51.100.1');
+      const got = await s.tokens.get(row.id);
+      assert.deepEqual([got!.lastUsedAt, got!.lastUsedIp], [T0 + 100, '192.0.2.7']);
+      await s.tokens.touch(row.id, T0 + 200, null);
+      assert.deepEqual([(await s.tokens.get(row.id))!.lastUsedAt, (await s.tokens.get(row.id))!.lastUsedIp], [T0 + 200, null]);
+    });
+
+    test('tokens: a corrupt JSON column or kind is refused, not defaulted', async () => {
+      const s = await open();
+      const row = tokenRow();
+      await s.tokens.insert(row);
+      await s.db.updateTable('tokens').set({ dags: '{"not":"a list"}' }).where('id', '=', row.id).execute();
+      await assert.rejects(s.tokens.get(row.id), (e: any) => e.code === 'AIRLOCK_STORE_CORRUPT_ROW');
+      await s.db.updateTable('tokens').set({ dags: '[]', kind: 'root' }).where('id', '=', row.id).execute();
+      await assert.rejects(s.tokens.findByHash(row.secretHash), (e: any) => e.code === 'AIRLOCK_STORE_CORRUPT_ROW');
     });
 
     test('ping answers while open; after close ping and queries are AIRLOCK_STORE_UNAVAILABLE', async () => {

@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compileRoleMapper, mapIdentity } from '../../../src/identity/index.ts';
+import { resolveDistributedGroups } from '../../../src/identity/distributed-groups.ts';
 import { code } from '../../support/error-code.ts';
 
 const roles = compileRoleMapper({ 'airflow-admins': ['Admin'], '7d1f0c2e-0000-4000-8000-000000000001': ['Op'], analysts: ['Viewer'] });
@@ -54,3 +55,29 @@ describe('mapIdentity', () => {
   });
 });
 
+
+describe('mapIdentity with groups resolved from a distributed claim source', () => {
+  test('resolved groups count as present and map to roles; the overage markers no longer refuse', () => {
+    const overage = { sub: 'a', _claim_names: { groups: 'src1' }, _claim_sources: { src1: { endpoint: 'https://graph.microsoft.com/v1.0/users/a/getMemberObjects' } } };
+    const id = mapIdentity(overage, { sub: 'a' }, claims('groups'), roles, { groups: ['7d1f0c2e-0000-4000-8000-000000000001', 'other'] });
+    assert.deepEqual(id.groups, ['7d1f0c2e-0000-4000-8000-000000000001', 'other']);
+    assert.deepEqual(id.roles, ['Op']);
+  });
+});
+
+describe('resolveDistributedGroups: when there is nothing to fetch', () => {
+  const idp = { claims: claims('groups'), distributed_groups: { allowed_hosts: [], max_pages: 1, max_bytes: 1024 }, timeout: 1000, allow_insecure_http: false };
+  const src = { _claim_names: { groups: 'src1' }, _claim_sources: { src1: { endpoint: 'https://graph.microsoft.com/v1.0/me/memberOf' } } };
+  test('groups present in the ID token or userinfo win: no fetch (an empty allow-list would refuse one)', async () => {
+    assert.equal(await resolveDistributedGroups({ sub: 'a', groups: ['x'], ...src }, undefined, 'at', idp), undefined);
+    assert.equal(await resolveDistributedGroups({ sub: 'a', ...src }, { sub: 'a', groups: ['x'] }, 'at', idp), undefined);
+  });
+  test('no _claim_names for the groups claim, or a source without an endpoint (aggregated): nothing to resolve', async () => {
+    assert.equal(await resolveDistributedGroups({ sub: 'a', hasgroups: true }, undefined, 'at', idp), undefined);
+    assert.equal(await resolveDistributedGroups({ sub: 'a', _claim_names: { groups: 'src1' }, _claim_sources: { src1: { JWT: 'e30.e30.' } } }, undefined, 'at', idp), undefined);
+    assert.equal(await resolveDistributedGroups({ sub: 'a', _claim_names: { email: 'src1' }, _claim_sources: src._claim_sources }, undefined, 'at', idp), undefined);
+  });
+  test('a source with an endpoint is checked against the allow-list before anything is sent', async () => {
+    await assert.rejects(resolveDistributedGroups({ sub: 'a', ...src }, undefined, 'at', idp), { code: 'AIRLOCK_IDENTITY_GROUPS_SOURCE_NOT_ALLOWED' });
+  });
+});

@@ -58,6 +58,23 @@ describe('access log', () => {
     assert.deepEqual(c.lines().map((l) => l.reqId), Array.from({ length: 20 }, (_, i) => `r-${i}`));
   });
 
+  test('an upgrade line carries "upgrade" (fast and generic paths agree, key for key)', async () => {
+    const fast = capture();
+    const slow = capture();
+    const up = { ...line, status: 101, upgrade: 'websocket' };
+    accessLog(createLogger({ destination: fast.destination }), up);
+    accessLog(createLogger({ destination: slow.destination }).child({}), up);
+    await nextTurn();
+    const [x] = fast.lines();
+    const [y] = slow.lines();
+    assert.ok(x && y);
+    delete x.time;
+    delete y.time;
+    assert.equal(x.upgrade, 'websocket');
+    assert.deepEqual(Object.keys(x), Object.keys(y));
+    assert.deepEqual(x, y);
+  });
+
   test('below level info nothing is written', async () => {
     const c = capture();
     accessLog(createLogger({ destination: c.destination, level: 'warn' }), line);

@@ -63,7 +63,8 @@ export interface Flags {
   bs?: boolean;
 }
 
-export function authData(opts: { rpId: string; flags?: Flags; counter: number; attested?: { aaguid: Buffer; credentialId: Buffer; cosePublicKey: Buffer } }): Buffer {
+/** `extensions`: CBOR bytes appended as extension data, with the ED flag set. */
+export function authData(opts: { rpId: string; flags?: Flags; counter: number; attested?: { aaguid: Buffer; credentialId: Buffer; cosePublicKey: Buffer }; extensions?: Buffer }): Buffer {
   const f = { up: true, uv: true, be: false, bs: false, ...opts.flags };
   let flags = 0;
   if (f.up) flags |= 0x01;
@@ -71,6 +72,7 @@ export function authData(opts: { rpId: string; flags?: Flags; counter: number; a
   if (f.be) flags |= 0x08;
   if (f.bs) flags |= 0x10;
   if (opts.attested) flags |= 0x40;
+  if (opts.extensions) flags |= 0x80;
   const counter = Buffer.alloc(4);
   counter.writeUInt32BE(opts.counter);
   const parts: Uint8Array[] = [createHash('sha256').update(opts.rpId).digest(), Buffer.from([flags]), counter];
@@ -79,6 +81,7 @@ export function authData(opts: { rpId: string; flags?: Flags; counter: number; a
     len.writeUInt16BE(opts.attested.credentialId.length);
     parts.push(opts.attested.aaguid, len, opts.attested.credentialId, opts.attested.cosePublicKey);
   }
+  if (opts.extensions) parts.push(opts.extensions);
   return Buffer.concat(parts);
 }
 
@@ -111,10 +114,13 @@ export class CraftedAuthenticator {
   /**
    * A registration response. fmt "packed" without `attestation` is self attestation (signed with the credential
    * key); with it, full attestation: signed with `attestation.key` (ES256) and `attestation.x5c` (DER, leaf first).
+   * `cosePublicKey` replaces the key's COSE encoding in authenticatorData; `tamperAuthData` changes authenticatorData
+   * before it is signed; `tamperAttestationObject` changes the encoded attestation object.
    */
-  register(challenge: string, o: { origin?: string; rpId?: string; type?: 'webauthn.create' | 'webauthn.get'; flags?: Flags; fmt?: 'none' | 'packed'; aaguid?: Buffer; responseId?: string; attachment?: 'platform' | 'cross-platform'; attestation?: { key: KeyObject; x5c: Buffer[] } } = {}) {
+  register(challenge: string, o: { origin?: string; rpId?: string; type?: 'webauthn.create' | 'webauthn.get'; flags?: Flags; fmt?: 'none' | 'packed'; aaguid?: Buffer; responseId?: string; attachment?: 'platform' | 'cross-platform'; attestation?: { key: KeyObject; x5c: Buffer[] }; cosePublicKey?: Buffer; tamperAuthData?: (ad: Buffer) => Buffer; tamperAttestationObject?: (att: Buffer) => Buffer } = {}) {
     const cd = clientDataJSON(o.type ?? 'webauthn.create', challenge, o.origin ?? this.origin);
-    const ad = authData({ rpId: o.rpId ?? this.rpId, flags: o.flags, counter: this.counter, attested: { aaguid: o.aaguid ?? ZERO, credentialId: this.credentialId, cosePublicKey: this.key.cosePublicKey } });
+    const plain = authData({ rpId: o.rpId ?? this.rpId, flags: o.flags, counter: this.counter, attested: { aaguid: o.aaguid ?? ZERO, credentialId: this.credentialId, cosePublicKey: o.cosePublicKey ?? this.key.cosePublicKey } });
+    const ad = o.tamperAuthData ? o.tamperAuthData(plain) : plain;
     let attStmt: Map<string, Cbor> = new Map();
     if (o.fmt === 'packed') {
       const signed = Buffer.concat([ad, createHash('sha256').update(cd).digest()]);
@@ -122,7 +128,8 @@ export class CraftedAuthenticator {
         ? new Map<string, Cbor>([['alg', -7], ['sig', sign('sha256', signed, o.attestation.key)], ['x5c', o.attestation.x5c]])
         : new Map<string, Cbor>([['alg', this.key.coseAlg], ['sig', signWith(this.key, signed)]]);
     }
-    const att = cbor(new Map<string, Cbor>([['fmt', o.fmt ?? 'none'], ['attStmt', attStmt], ['authData', ad]]));
+    const encoded = cbor(new Map<string, Cbor>([['fmt', o.fmt ?? 'none'], ['attStmt', attStmt], ['authData', ad]]));
+    const att = o.tamperAttestationObject ? o.tamperAttestationObject(encoded) : encoded;
     const id = o.responseId ?? this.id;
     return {
       id,
@@ -134,10 +141,12 @@ export class CraftedAuthenticator {
     };
   }
 
-  assert(challenge: string, o: { origin?: string; rpId?: string; flags?: Flags; counter?: number; userHandle?: string; signWith?: CraftedKey; type?: 'webauthn.create' | 'webauthn.get'; id?: string } = {}) {
+  /** `extensions`: CBOR extension data (ED flag set); `tamperAuthData` changes authenticatorData before it is signed. */
+  assert(challenge: string, o: { origin?: string; rpId?: string; flags?: Flags; counter?: number; userHandle?: string; signWith?: CraftedKey; type?: 'webauthn.create' | 'webauthn.get'; id?: string; extensions?: Buffer; tamperAuthData?: (ad: Buffer) => Buffer } = {}) {
     if (o.counter === undefined) this.counter += 1;
     const cd = clientDataJSON(o.type ?? 'webauthn.get', challenge, o.origin ?? this.origin);
-    const ad = authData({ rpId: o.rpId ?? this.rpId, flags: o.flags, counter: o.counter ?? this.counter });
+    const plain = authData({ rpId: o.rpId ?? this.rpId, flags: o.flags, counter: o.counter ?? this.counter, ...(o.extensions ? { extensions: o.extensions } : {}) });
+    const ad = o.tamperAuthData ? o.tamperAuthData(plain) : plain;
     const sig = signWith(o.signWith ?? this.key, Buffer.concat([ad, createHash('sha256').update(cd).digest()]));
     const id = o.id ?? this.id;
     return {

@@ -5,7 +5,7 @@ The core (this module's names) imports no Airflow code. The Airflow glue lives i
 ``airflow_airlock.airflow3`` (auth manager, ASGI middleware).
 """
 
-from .claims import KNOWN_VERSIONS, MAX_TTL_SECONDS, AssertionIdentity, parse_claims
+from .claims import KNOWN_VERSIONS, MAX_TTL_SECONDS, Actor, AssertionIdentity, parse_claims
 from .errors import (
     AirlockAssertionError,
     AssertionExpired,
@@ -14,6 +14,7 @@ from .errors import (
     AssertionVersionUnknown,
     JwksUnavailable,
     NoAirflowRole,
+    SignInRequired,
     SigningKeyUnknown,
     UserInactive,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "JWKS_PATH",
     "KNOWN_VERSIONS",
     "MAX_TTL_SECONDS",
+    "Actor",
     "AirlockAssertionError",
     "AirlockSettings",
     "AssertionExpired",
@@ -40,6 +42,7 @@ __all__ = [
     "JwksUnavailable",
     "NoAirflowRole",
     "RoleTable",
+    "SignInRequired",
     "SigningKeyUnknown",
     "UserInactive",
     "parse_claims",

@@ -70,6 +70,14 @@ class UserInactive(AirlockAssertionError):
     message = "Your Airflow account is deactivated."
 
 
+class SignInRequired(AirlockAssertionError):
+    """The gateway's anonymous assertion reached something that needs a person (e.g. an allow-listed API route)."""
+
+    code = "AIRLOCK_AIRFLOW_SIGN_IN_REQUIRED"
+    status = 401
+    message = "This needs a signed-in person: sign in through the Airlock gateway."
+
+
 ALL_ERRORS = (
     AssertionMissing,
     AssertionInvalid,
@@ -79,4 +87,5 @@ ALL_ERRORS = (
     JwksUnavailable,
     NoAirflowRole,
     UserInactive,
+    SignInRequired,
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from typing import Mapping
 from urllib.parse import urlsplit
@@ -11,6 +12,20 @@ JWKS_PATH = "/.airlock/jwks.json"
 HEADER_NAME = "X-Airlock-Assertion"
 #: Leeway for exp/iat beyond which clocks are considered broken, not skewed.
 MAX_LEEWAY_SECONDS = 120
+#: Airflow's health endpoints: answered without an assertion (GET/HEAD), so probes that reach Airflow directly
+#: (kubelet, a load balancer's health check) work. Airflow itself serves them to anyone.
+DEFAULT_PUBLIC_PATHS = ("/health", "/api/v1/health", "/api/v2/monitor/health")
+_PUBLIC_PATH = re.compile(r"^/[A-Za-z0-9._~/-]*$")
+
+
+def _public_paths(value: object) -> tuple[str, ...]:
+    if isinstance(value, str) or not all(isinstance(p, str) for p in value):  # type: ignore[union-attr]
+        raise ValueError("public_paths must be a sequence of paths")
+    paths = tuple(value)  # type: ignore[arg-type]
+    for p in paths:
+        if not _PUBLIC_PATH.match(p) or "//" in p or "/./" in p or "/../" in p or p.endswith(("/.", "/..")):
+            raise ValueError(f"public path {p!r} must be an exact path such as /health (no query, pattern or dot segment)")
+    return paths
 
 
 def _http_url(value: str, what: str) -> str:
@@ -37,8 +52,11 @@ class AirlockSettings:
     jwks_min_refetch_seconds: int = 30
     http_timeout_seconds: float = 5.0
     custom_roles_file: str | None = None
+    #: Exact paths (within Airflow's base_url) answered without an assertion, GET and HEAD only.
+    public_paths: tuple[str, ...] = DEFAULT_PUBLIC_PATHS
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "public_paths", _public_paths(self.public_paths))
         _http_url(self.issuer, "issuer")
         _http_url(self.jwks_url, "jwks_url")
         if not isinstance(self.audience, str) or not self.audience:
@@ -56,6 +74,10 @@ class AirlockSettings:
     def default_jwks_url(issuer: str) -> str:
         return issuer.rstrip("/") + JWKS_PATH
 
+    def is_public(self, method: str, path: str) -> bool:
+        """True for a GET/HEAD of one of ``public_paths`` (``path`` within Airflow's base_url, no query)."""
+        return method in ("GET", "HEAD") and path in self.public_paths
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "AirlockSettings":
         """Reads ``AIRLOCK_*`` variables (see docs/airflow-integration.md).
@@ -63,7 +85,8 @@ class AirlockSettings:
         Required: AIRLOCK_ISSUER, AIRLOCK_AUDIENCE. Optional: AIRLOCK_JWKS_URL (default
         ``<issuer>/.airlock/jwks.json``, the contract's location), AIRLOCK_LEEWAY_SECONDS (30),
         AIRLOCK_JWKS_CACHE_SECONDS (300), AIRLOCK_JWKS_MIN_REFETCH_SECONDS (30),
-        AIRLOCK_HTTP_TIMEOUT_SECONDS (5), AIRLOCK_CUSTOM_ROLES_FILE (none).
+        AIRLOCK_HTTP_TIMEOUT_SECONDS (5), AIRLOCK_CUSTOM_ROLES_FILE (none), AIRLOCK_PUBLIC_PATHS
+        (comma-separated; default /health,/api/v1/health,/api/v2/monitor/health; set but empty = none).
         """
         env = os.environ if environ is None else environ
         missing = [name for name in ("AIRLOCK_ISSUER", "AIRLOCK_AUDIENCE") if not env.get(name)]
@@ -87,4 +110,9 @@ class AirlockSettings:
             jwks_min_refetch_seconds=int(number("AIRLOCK_JWKS_MIN_REFETCH_SECONDS", "30", int)),
             http_timeout_seconds=float(number("AIRLOCK_HTTP_TIMEOUT_SECONDS", "5", float)),
             custom_roles_file=env.get("AIRLOCK_CUSTOM_ROLES_FILE") or None,
+            public_paths=(
+                tuple(p.strip() for p in env["AIRLOCK_PUBLIC_PATHS"].split(",") if p.strip())
+                if "AIRLOCK_PUBLIC_PATHS" in env
+                else DEFAULT_PUBLIC_PATHS
+            ),
         )

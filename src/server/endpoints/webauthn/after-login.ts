@@ -14,6 +14,9 @@ export function withIdpMfa(rt: Runtime, identity: Identity, idClaims: Readonly<R
  * count), or has keys and `verify_enrolled_users` is on; otherwise straight back to `returnTo`.
  */
 export async function afterLoginTarget(svc: GatewayServices, rt: Runtime, identity: Identity, returnTo: string): Promise<string> {
+  // a forced sign-in for a first key returns to the enrol page, which applies the gate itself (login.ts sets
+  // such a returnTo; a user-given rd naming a gateway page never survives safeReturnTo)
+  if (returnTo.startsWith('/.airlock/webauthn/enroll?')) return returnTo;
   const cfg = webauthnFor(rt.config);
   if (identity.kind !== 'person' || sessionVerified(cfg, identity)) return returnTo;
   const required = mustUseKey(cfg, identity);

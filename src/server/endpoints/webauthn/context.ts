@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { Identity } from '../../../identity/index.ts';
+import { safeReturnTo, type Identity } from '../../../identity/index.ts';
 import type { SessionRecord } from '../../../session/index.ts';
 import { loggingSink, toAuditInput, webauthnErrors, webauthnFor, webauthnRepos, type CeremonyDeps, type CeremonyPerson, type WebauthnEventKind, type WebauthnEventSink } from '../../../webauthn/index.ts';
 import { authenticate } from '../../authenticate.ts';
@@ -51,6 +51,35 @@ export async function requireSession(req: IncomingMessage, rt: Runtime, svc: Gat
   const auth = await authenticate(req, rt, svc);
   if (!auth) throw NotAuthenticated.create({ details: { login_url: `${rt.publicUrl}/.airlock/login` } });
   return auth;
+}
+
+/**
+ * When this session's person last signed in with the IdP: the ID token's auth_time when it had one, else
+ * when the login completed. Undefined for a session that no IdP login made (passwordless).
+ */
+export function idpLoginAt(s: SignedIn): number | undefined {
+  if (s.identity.authTime !== undefined) return s.identity.authTime;
+  return s.record.idToken !== undefined ? s.record.createdAt : undefined;
+}
+
+const KEYS_PAGE = '/.airlock/webauthn/keys';
+
+/** Where the enrol page goes once the key is registered: the key page, or a safe same-origin path. */
+export function enrollReturnTo(raw: string | null | undefined): string {
+  return raw === KEYS_PAGE ? KEYS_PAGE : safeReturnTo(raw);
+}
+
+/** A forced IdP sign-in (prompt=login, max_age=0) that returns to the enrol page, then to `rd`. */
+export function reauthLoginPath(rd: string): string {
+  return `/.airlock/login?reauth=enroll&rd=${encodeURIComponent(rd)}`;
+}
+
+/** Authorization parameters of a forced sign-in: the IdP authenticates the person again, whatever its session. */
+export const FORCED_SIGN_IN: Readonly<Record<string, string>> = Object.freeze({ prompt: 'login', max_age: '0' });
+
+/** For login.ts with `reauth=enroll`: back to the enrol page (which returns to `rd`) after the forced sign-in. */
+export function afterReauthReturnTo(rawRd: string | null): string {
+  return `/.airlock/webauthn/enroll?rd=${encodeURIComponent(enrollReturnTo(rawRd))}`;
 }
 
 export function personOf(identity: Identity): CeremonyPerson {

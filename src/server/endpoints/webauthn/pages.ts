@@ -1,14 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { safeReturnTo } from '../../../identity/index.ts';
-import { authenticatorName, mustUseKey, sessionVerified, webauthnErrors, webauthnFor, webauthnRepos } from '../../../webauthn/index.ts';
+import { authenticatorName, firstKeyLoginFresh, mustUseKey, sessionVerified, webauthnErrors, webauthnFor, webauthnRepos } from '../../../webauthn/index.ts';
 import { authenticate } from '../../authenticate.ts';
 import type { GatewayServices, RequestState } from '../../context.ts';
 import { enrollPage, keysPage, passwordlessPage, stepUpPage, verifyPage, WEBAUTHN_CSP } from '../../pages/webauthn-pages.ts';
 import { redirect, sendHtml } from '../../respond.ts';
 import type { Runtime } from '../../runtime.ts';
-import type { SignedIn } from './context.ts';
-
-const KEYS_PAGE = '/.airlock/webauthn/keys';
+import { enrollReturnTo, idpLoginAt, reauthLoginPath, type SignedIn } from './context.ts';
 
 /** The session of a page request, or a redirect to the login that comes back here. */
 async function sessionOrLogin(req: IncomingMessage, res: ServerResponse, svc: GatewayServices, rt: Runtime, rs: RequestState, url: URL): Promise<SignedIn | undefined> {
@@ -30,6 +28,11 @@ async function activeKeys(svc: GatewayServices, sub: string) {
 
 const html = (res: ServerResponse, body: string) => sendHtml(res, 200, body, { 'content-security-policy': WEBAUTHN_CSP });
 
+/** For a person without keys: the forced sign-in link when their IdP sign-in is too old to register a first key on. */
+function signInAgain(s: SignedIn, svc: GatewayServices, rt: Runtime, rd: string): string | undefined {
+  return firstKeyLoginFresh(webauthnFor(rt.config), idpLoginAt(s), svc.now()) ? undefined : reauthLoginPath(rd);
+}
+
 /** GET /.airlock/webauthn/verify?rd= — the gate's target: confirm with a key, or register the first one. */
 export async function verifyPageEndpoint(req: IncomingMessage, res: ServerResponse, svc: GatewayServices, rt: Runtime, rs: RequestState, url: URL): Promise<void> {
   const s = await sessionOrLogin(req, res, svc, rt, rs, url);
@@ -41,18 +44,18 @@ export async function verifyPageEndpoint(req: IncomingMessage, res: ServerRespon
   if (s.identity.mfa.method === 'webauthn' || (required && sessionVerified(cfg, s.identity)) || (!required && keys.length === 0)) return redirect(res, rd);
   const who = { username: s.identity.username, name: s.identity.name };
   if (keys.length > 0) return html(res, verifyPage({ ...who, rd, required }));
-  html(res, enrollPage({ ...who, rd, mode: 'enroll', keyCount: 0 }));
+  html(res, enrollPage({ ...who, rd, mode: 'enroll', keyCount: 0, signInAgain: signInAgain(s, svc, rt, rd) }));
 }
 
 /** GET /.airlock/webauthn/enroll?rd= — add a (first or further) key. */
 export async function enrollPageEndpoint(req: IncomingMessage, res: ServerResponse, svc: GatewayServices, rt: Runtime, rs: RequestState, url: URL): Promise<void> {
   const s = await sessionOrLogin(req, res, svc, rt, rs, url);
   if (!s) return;
-  const raw = url.searchParams.get('rd');
-  const rd = raw === KEYS_PAGE ? KEYS_PAGE : safeReturnTo(raw);
+  const rd = enrollReturnTo(url.searchParams.get('rd'));
   const keys = await activeKeys(svc, s.identity.sub);
   const required = mustUseKey(webauthnFor(rt.config), s.identity);
-  html(res, enrollPage({ username: s.identity.username, name: s.identity.name, rd, mode: keys.length === 0 ? 'enroll' : 'add', keyCount: keys.length, reason: required ? undefined : 'A security key protects your account and confirms dangerous actions.' }));
+  const first = keys.length === 0;
+  html(res, enrollPage({ username: s.identity.username, name: s.identity.name, rd, mode: first ? 'enroll' : 'add', keyCount: keys.length, reason: required ? undefined : 'A security key protects your account and confirms dangerous actions.', signInAgain: first ? signInAgain(s, svc, rt, rd) : undefined }));
 }
 
 /** GET /.airlock/webauthn/step-up?rd= — a fresh assertion, then back to rd (a person without keys registers one). */
@@ -64,7 +67,7 @@ export async function stepUpPageEndpoint(req: IncomingMessage, res: ServerRespon
   const keys = await activeKeys(svc, s.identity.sub);
   const who = { username: s.identity.username, name: s.identity.name };
   if (keys.length === 0) {
-    return html(res, enrollPage({ ...who, rd, mode: 'enroll', keyCount: 0, reason: 'This action needs a security key, and you have none yet.' }));
+    return html(res, enrollPage({ ...who, rd, mode: 'enroll', keyCount: 0, reason: 'This action needs a security key, and you have none yet.', signInAgain: signInAgain(s, svc, rt, rd) }));
   }
   html(res, stepUpPage({ ...who, rd, idpLogin: cfg.idpMfa.accept }));
 }

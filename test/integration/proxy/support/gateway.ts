@@ -31,6 +31,8 @@ export interface GatewayOptions {
   readonly stripAuthorization?: boolean;
   /** Gateway cookie names the upstream may not set (lower-case), as the server passes them. */
   readonly protectedCookies?: ReadonlySet<string>;
+  /** A 2xx answer must carry this header (as the server passes it for lists Airflow filters). */
+  readonly requireHeader?: { readonly name: string; readonly value: string };
 }
 
 export interface Gateway {
@@ -60,7 +62,10 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       stripAuthorization: o.stripAuthorization ?? false,
       ...(o.add ? { add: o.add } : {}),
     });
-    return { upstream: upstreams.get(sel.name), target: req.url ?? '/', headers, ...(o.protectedCookies ? { protectedCookies: o.protectedCookies } : {}) };
+    return {
+      upstream: upstreams.get(sel.name), target: req.url ?? '/', headers,
+      ...(o.protectedCookies ? { protectedCookies: o.protectedCookies } : {}), ...(o.requireHeader ? { requireHeader: o.requireHeader } : {}),
+    };
   };
   const server = http.createServer(o.serverOptions ?? {}, async (req, res) => {
     try {

@@ -33,6 +33,7 @@ def requires_authentication(function: T) -> T:
     def decorated(*args: Any, **kwargs: Any) -> Any:
         try:
             identity = get_verifier().verify(request.headers.get(HEADER_NAME))
+            g.airlock_identity = identity  # its dag_rules filter the DAG lists of this call
             user = sync_fab_user(current_app.appbuilder.sm, identity)
         except AirlockAssertionError as err:
             return refusal(err)

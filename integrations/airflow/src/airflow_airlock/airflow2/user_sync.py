@@ -1,22 +1,32 @@
 """Airflow 2 (FAB): what the FAB user must look like for an identity, and how to make it so.
 
 ``fab_user_fields``, ``plan_roles`` and ``session_action`` are pure. ``sync_fab_user`` talks to FAB's
-security manager through its documented methods only (find_user, find_role, add_user, update_user).
+security manager through its documented methods only (find_user, find_role, add_user, update_user,
+update_user_auth_stat).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any, Iterable
 
 from ..claims import AssertionIdentity
-from ..errors import NoAirflowRole, UserInactive
+from ..errors import NoAirflowRole, SignInRequired, UserInactive
 
 #: FAB requires a unique, non-empty email; an identity without one gets this reserved-TLD address.
 PLACEHOLDER_EMAIL_DOMAIN = "users.airlock.invalid"
 
 
+def _placeholder_email(username: str) -> str:
+    """A reserved-TLD address for an identity without email; characters an address cannot hold ("svc:etl-ci") become "-"."""
+    local = re.sub(r"[^A-Za-z0-9._+-]", "-", username).strip(".") or "user"
+    return f"{local}@{PLACEHOLDER_EMAIL_DOMAIN}"
+
+
 def fab_user_fields(identity: AssertionIdentity) -> dict[str, str]:
-    email = identity.email if identity.email else f"{identity.username}@{PLACEHOLDER_EMAIL_DOMAIN}"
+    """Username, email and names of the FAB user. A machine (service account, agent) is named by its username
+    (``svc:etl-ci``, ``agent:triage-bot``); its last name records its kind and owner, e.g. ``(service of ada)``."""
+    email = identity.email if identity.email else _placeholder_email(identity.username)
     return {
         "username": identity.username,
         "email": email,
@@ -35,8 +45,18 @@ def plan_roles(wanted: Iterable[str], existing: Iterable[str]) -> tuple[list[str
     return assign, unknown
 
 
+#: Session actions after which the person counts as having logged in (FAB's last_login / login_count).
+LOGIN_ACTIONS = frozenset({"login", "switch"})
+
+
 def session_action(current_username: str | None, current_roles: Iterable[str], identity: AssertionIdentity) -> str:
-    """What the per-request hook does with the Flask session: keep | login | switch | resync."""
+    """What the per-request hook does with the Flask session: keep | login | switch | resync | anonymous.
+
+    ``anonymous``: the gateway's anonymous assertion (an allow-listed route, nobody signed in): the request runs
+    as Airflow's anonymous user and a Flask session, if any, is ended.
+    """
+    if identity.anonymous:
+        return "anonymous"
     if current_username is None:
         return "login"
     if current_username != identity.username:
@@ -46,8 +66,22 @@ def session_action(current_username: str | None, current_roles: Iterable[str], i
     return "keep"
 
 
-def sync_fab_user(sm: Any, identity: AssertionIdentity) -> Any:
-    """Creates or updates the FAB user (username, email, names) and sets its roles from the assertion."""
+def sync_fab_user(sm: Any, identity: AssertionIdentity, *, record_login: bool = False) -> Any:
+    """Creates or updates the FAB user (username, email, names) and sets its roles from the assertion.
+
+    ``record_login``: this is a login (a new Flask session, or a REST call, which FAB's own auth backends also
+    count): FAB's ``update_user_auth_stat`` sets ``last_login`` and adds one to ``login_count``, as for any login.
+    The gateway's anonymous assertion names nobody: refused (``SignInRequired``), no user is made.
+    """
+    if identity.anonymous:
+        raise SignInRequired("anonymous", "the gateway forwarded this request without a signed-in caller")
+    user = _synced_user(sm, identity)
+    if record_login:
+        sm.update_user_auth_stat(user, True)
+    return user
+
+
+def _synced_user(sm: Any, identity: AssertionIdentity) -> Any:
     fields = fab_user_fields(identity)
     role_objects = {name: sm.find_role(name) for name in set(identity.roles)}
     assign, _unknown = plan_roles(identity.roles, [n for n, r in role_objects.items() if r is not None])

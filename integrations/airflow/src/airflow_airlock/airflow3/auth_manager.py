@@ -16,7 +16,9 @@ from airflow.api_fastapi.auth.managers.base_auth_manager import BaseAuthManager
 from airflow.api_fastapi.auth.managers.models.base_user import BaseUser
 from jwt import InvalidTokenError
 
-from ..errors import AirlockAssertionError
+from ..dag_filter import filter_by_rules, mark_installed, rules_allow
+from ..dag_meta_sql import load_dag_meta
+from ..errors import AirlockAssertionError, SignInRequired
 from ..runtime import get_role_table, get_verifier
 from .authorizer import RoleAuthorizer
 from .middleware import AirlockAssertionMiddleware
@@ -35,7 +37,17 @@ def _dag_id(details: Any) -> str | None:
     return getattr(details, "id", None) if details is not None else None
 
 
+def _rules(user: Any):
+    """The person's per-DAG rules (the assertion's dag_rules claim), or None: Airflow's roles alone decide."""
+    identity = getattr(user, "identity", None)
+    return getattr(identity, "dag_rules", None)
+
+
 class AirlockAuthManager(BaseAuthManager[AirflowAirlockUser]):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        mark_installed()  # DAG lists are filtered by the rules: answers say X-Airlock-Dag-Filter (middleware.py)
+
     @cached_property
     def authorizer(self) -> RoleAuthorizer:
         return RoleAuthorizer(get_role_table())
@@ -47,6 +59,9 @@ class AirlockAuthManager(BaseAuthManager[AirflowAirlockUser]):
             identity = await asyncio.to_thread(get_verifier().verify, token)
         except AirlockAssertionError as err:
             raise InvalidTokenError(err.code) from None
+        if identity.anonymous:
+            # the gateway's anonymous assertion (an allow-listed route): nobody is signed in
+            raise InvalidTokenError(SignInRequired.code)
         return AirflowAirlockUser(identity)
 
     def deserialize_user(self, token: dict[str, Any]) -> AirflowAirlockUser:
@@ -78,7 +93,16 @@ class AirlockAuthManager(BaseAuthManager[AirflowAirlockUser]):
         return self.authorizer.resource(_grants(self, user), method, "Connections")
 
     def is_authorized_dag(self, *, method, user, access_entity=None, details=None) -> bool:
-        return self.authorizer.dag(_grants(self, user), method, access_entity, _dag_id(details))
+        dag_id = _dag_id(details)
+        if not self.authorizer.dag(_grants(self, user), method, access_entity, dag_id):
+            return False
+        return rules_allow(_rules(user), method, access_entity is not None, dag_id, load_dag_meta)
+
+    def filter_authorized_dag_ids(self, *, dag_ids, user, method="GET", **kwargs) -> set[str]:
+        """Every DAG list (ReadableDagsFilterDep and the like) comes here: the role's DAGs AND the rules'."""
+        grants = _grants(self, user)
+        permitted = {d for d in dag_ids if self.authorizer.dag(grants, method, None, d)}
+        return filter_by_rules(_rules(user), permitted, method, load_dag_meta)
 
     def is_authorized_backfill(self, *, method, user, details=None) -> bool:
         return self.authorizer.resource(_grants(self, user), method, "Backfills")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..claims import AssertionIdentity
+from ..claims import Actor, AssertionIdentity
+from ..dag_rules import DagRules
 
 
 class AirlockUser:
@@ -46,6 +47,11 @@ def serialize_identity(identity: AssertionIdentity) -> dict[str, Any]:
             "iss": identity.issuer,
             "aud": identity.audience,
             "ver": identity.version,
+            "token_name": identity.token_name,
+            "service_account": identity.service_account,
+            "act": {"sub": identity.act.sub, "preferred_username": identity.act.username} if identity.act else None,
+            # the per-DAG rules ride along, so a user rebuilt from Airflow's own token filters DAGs the same way
+            "dag_rules": identity.dag_rules.raw if identity.dag_rules is not None else None,
         },
     }
 
@@ -56,4 +62,7 @@ def deserialize_identity(claims: dict[str, Any]) -> AssertionIdentity:
         sub=a["sub"], username=claims["sub"], email=a["email"], name=a["name"], groups=tuple(a["groups"]),
         roles=tuple(a["roles"]), sid=a["sid"], amr=tuple(a["amr"]), kind=a["kind"], issued_at=a["iat"],
         expires_at=a["exp"], jti=a["jti"], issuer=a["iss"], audience=a["aud"], version=a["ver"],
+        token_name=a.get("token_name"), service_account=a.get("service_account"),
+        act=Actor(sub=a["act"]["sub"], username=a["act"]["preferred_username"]) if a.get("act") else None,
+        dag_rules=DagRules.parse(a["dag_rules"]) if a.get("dag_rules") is not None else None,
     )
