@@ -22,4 +22,10 @@ http {
     listen 127.0.0.1:__NGINX_PORT__;
     location / { proxy_pass http://airflow; proxy_http_version 1.1; proxy_set_header Connection ""; }
   }
+  # nginx + Airlock forward-auth (auth_request, docs/forward-auth.md): nginx carries the bytes, Airlock decides
+  upstream airlock { server 127.0.0.1:__AIRLOCK_AUTHZ_PORT__; keepalive 128; }
+  server {
+    listen 127.0.0.1:__NGINX_AUTHZ_PORT__;
+    include __ROOT__/examples/forward-auth/nginx-airlock.conf;
+  }
 }

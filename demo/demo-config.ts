@@ -18,6 +18,8 @@ export interface DemoConfigInput {
   devUpstream: string;
   logLevel: 'info' | 'warn';
   workers: number;
+  /** session.claims_max_age: how soon a group changed at the dev IdP reaches a live session (default 30s). */
+  claimsMaxAge?: string;
 }
 
 /**
@@ -39,6 +41,8 @@ export function renderDemoConfig(c: DemoConfigInput): string {
       allow_insecure_http: true,
     },
     roles: { ...DEMO_ROLES },
+    // short, so that a group removed on the dev IdP's admin page (/admin) is refused within half a minute
+    session: { claims_max_age: c.claimsMaxAge ?? '30s' },
     environments: {
       prod: { host: 'localhost', upstream: c.prodUpstream, airflow: 2 },
       dev: { host: 'localhost', path_prefix: '/dev', upstream: c.devUpstream, airflow: 3 },

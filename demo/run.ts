@@ -19,6 +19,8 @@ export interface DemoOptions {
   quiet?: boolean;
   /** Where the config, client secret and SQLite store are written; default <repo>/.airlock-demo. */
   dir?: string;
+  /** session.claims_max_age of the demo gateway (default "30s"). */
+  claimsMaxAge?: string;
 }
 
 export interface RunningDemo {
@@ -60,6 +62,9 @@ export async function startDemo(opts: DemoOptions = {}): Promise<RunningDemo> {
         client_secret: clientSecret,
         redirect_uris: [`${publicUrl}/.airlock/callback`],
         post_logout_redirect_uris: [`${publicUrl}/.airlock/logged-out`, `${publicUrl}/`],
+        // the dev IdP's "Sign out everywhere" (and its end_session) ends the gateway's sessions at once
+        backchannel_logout_uri: `${publicUrl}/.airlock/backchannel-logout`,
+        backchannel_logout_session_required: true,
       }],
     });
     closers.push(() => idp.close());
@@ -77,6 +82,7 @@ export async function startDemo(opts: DemoOptions = {}): Promise<RunningDemo> {
     writeFileSync(configPath, renderDemoConfig({
       port, publicUrl, issuer: idp.issuer, prodUpstream: prod.url, devUpstream: dev.url,
       logLevel: opts.quiet ? 'warn' : 'info', workers: opts.workers ?? 1,
+      ...(opts.claimsMaxAge ? { claimsMaxAge: opts.claimsMaxAge } : {}),
     }));
 
     const gateway = await startGateway({ configPath, workers: opts.workers ?? 1 });

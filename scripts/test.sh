@@ -12,6 +12,9 @@ bash scripts/ensure-services.sh || fail=1
 step "chromium (browser tests)"
 bash scripts/ensure-chromium.sh || fail=1
 
+step "nginx (forward-auth test)"
+bash scripts/ensure-nginx.sh || fail=1
+
 step "type check"
 npx tsc --noEmit -p tsconfig.json || fail=1
 

@@ -20,6 +20,8 @@ export const AUDIT_EVENT_TYPES = [
   'approval',
   /** A session ended or changed outside a request of its own: revoked (CLI, back/front-channel logout), claims refreshed, refresh refused. */
   'session',
+  /** A SCIM provisioning change (user or group created, replaced, patched, deleted) and the sessions and tokens it ended. */
+  'scim',
   /** Old events were pruned; detail.anchor_seq is the first event kept. */
   'audit.retention',
 ] as const;

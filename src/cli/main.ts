@@ -13,6 +13,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   policy: async () => (await import('./commands/policy.ts')).registerPolicyCommands,
   audit: async () => (await import('./commands/audit.ts')).registerAuditCommands,
   keys: async () => (await import('./commands/keys.ts')).registerKeysCommands,
+  sessions: async () => (await import('./commands/sessions.ts')).registerSessionsCommands,
   probe: async () => (await import('./commands/probe.ts')).registerProbe,
   tokens: async () => (await import('./commands/tokens.ts')).registerTokensCommands,
 };

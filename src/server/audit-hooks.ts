@@ -36,10 +36,12 @@ export function auditMetrics(registry: client.Registry): AuditMetrics {
   const delivered = new client.Counter({ name: 'airlock_audit_sink_delivered_total', help: 'Audit events delivered to a live sink', labelNames: ['sink'] as const, registers: [registry] });
   const sinkFailures = new client.Counter({ name: 'airlock_audit_sink_failures_total', help: 'Failed deliveries to a live sink (retried)', labelNames: ['sink'] as const, registers: [registry] });
   const sinkDropped = new client.Counter({ name: 'airlock_audit_sink_dropped_total', help: 'Audit events a live sink could not queue or deliver (they remain in the store)', labelNames: ['sink'] as const, registers: [registry] });
+  const backlog = new client.Gauge({ name: 'airlock_audit_backlog', help: 'Read events recorded and not yet committed (queued for the audit writer)', registers: [registry] });
   return {
     written: (path, n) => events.inc({ path }, n),
     writeFailed: (path) => failures.inc({ path }),
     dropped: (reason, n) => dropped.inc({ reason }, n),
+    backlog: (n) => backlog.set(n),
     checkpoint: (result) => checkpoints.inc({ result }),
     sinkDelivered: (sink, n) => delivered.inc({ sink }, n),
     sinkFailed: (sink) => sinkFailures.inc({ sink }),
@@ -51,7 +53,9 @@ export function auditMetrics(registry: client.Registry): AuditMetrics {
 export function openAudit(cfg: AirlockConfig, store: Store, keys: KeyRing, registry: client.Registry, log: Logger): AuditLog {
   const metrics = auditMetrics(registry);
   const alog = { info: (o: object, m: string) => log.info(o, m), warn: (o: object, m: string) => log.warn(o, m), error: (o: object, m: string) => log.error(o, m) };
-  return new AuditLog({ store, keys, settings: cfg.audit, sinks: buildSinks(cfg.audit, metrics, alog), metrics, log: alog });
+  // an in-memory SQLite store (tests) cannot be opened by the writer thread's second connection
+  const offThread = cfg.audit.writer === 'thread' && !(cfg.store.kind === 'sqlite' && cfg.store.path === ':memory:');
+  return new AuditLog({ store, keys, settings: cfg.audit, sinks: buildSinks(cfg.audit, metrics, alog), metrics, log: alog, ...(offThread ? { writerThread: { store: cfg.store } } : {}) });
 }
 
 /** Keeps what the audit event of this request will say (after classification, with body DAG ids). */

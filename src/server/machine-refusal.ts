@@ -13,14 +13,7 @@ import { sendJson } from './respond.ts';
  * policy's AIRLOCK_SERVER_FORBIDDEN / AIRLOCK_SERVER_NO_ROLE (the owner's or service account's rights).
  */
 export function refuseMachine(res: ServerResponse, rs: RequestState, identity: Identity, d: Decision): void {
-  const codes = d.reasons.map((r) => r.code);
-  const e = codes.some((c) => c.startsWith('token_scope_'))
-    ? tokenErrors.TokenScope
-    : codes.includes('machine_step_up')
-      ? tokenErrors.TokenStepUp
-      : identity.roles.length === 0
-        ? NoRole
-        : Forbidden;
+  const e = machineRefusalError(identity, d);
   const m = identity.machine;
   sendJson(res, e.status, {
     error: e.code,
@@ -40,4 +33,16 @@ export function refuseMachine(res: ServerResponse, rs: RequestState, identity: I
     },
     request_id: rs.id,
   });
+}
+
+/** The error a machine's refusal carries (see refuseMachine). */
+export function machineRefusalError(identity: Identity, d: Decision): { readonly code: string; readonly status: number; readonly message: string } {
+  const codes = d.reasons.map((r) => r.code);
+  return codes.some((c) => c.startsWith('token_scope_'))
+    ? tokenErrors.TokenScope
+    : codes.includes('machine_step_up')
+      ? tokenErrors.TokenStepUp
+      : identity.roles.length === 0
+        ? NoRole
+        : Forbidden;
 }

@@ -2,6 +2,7 @@ import type { IdpConfig } from '../config/index.ts';
 import { isAirlockError } from '../errors/index.ts';
 import { identityErrors, mapIdentity, type Identity } from '../identity/index.ts';
 import { RefreshRefused, RefreshUnavailable, ReauthRequired, sessionHandle, tokenSealer, type FreshOutcome, type RefreshAnswer, type RefreshFn, type SessionRecord, type TokenSealer } from '../session/index.ts';
+import { applyScim, scimErrors } from '../scim/index.ts';
 import type { GatewayServices } from './context.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -58,6 +59,12 @@ async function refreshClaims(rt: Runtime, svc: GatewayServices, token: string, r
   }
   if (identity.sub !== record.identity.sub) {
     return { kind: 'refused', error: identityErrors.IdTokenInvalid.create({ logMessage: 'refresh: the mapped subject differs from the session\'s', details: { check: 'sub' } }) };
+  }
+  // the SCIM record is a source of groups here as at sign-in (docs/scim.md); deactivated or deleted: the session ends
+  try {
+    identity = await applyScim(svc.store, rt.config.scim, rt.roles, identity);
+  } catch (err) {
+    return scimErrors.ScimUserInactive.is(err) ? { kind: 'refused', error: err } : { kind: 'unavailable', error: err };
   }
   return {
     kind: 'ok',

@@ -60,12 +60,17 @@ export async function runClusterWorker(configPath: string, port: number | undefi
   // prom-client installs the worker's answer to the primary's metrics request only in this constructor
   void new client.AggregatorRegistry();
   announceWorkerReady(w.port);
+  // A signal sent to the whole process group (Ctrl-C, a runtime that signals every process) reaches a worker
+  // twice: directly and forwarded by the primary. The second must not kill it while it writes its audit queue.
+  let stopping = false;
   const stop = () => {
+    if (stopping) return;
+    stopping = true;
     w.close().then(
       () => process.exit(0),
       () => process.exit(1),
     );
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 }

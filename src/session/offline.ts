@@ -49,10 +49,11 @@ export async function revokeSessions(store: Store, selector: SessionSelector, re
 /**
  * Tells the running gateways. PostgreSQL: a NOTIFY on the revocation channel reaches every host's LISTEN connection,
  * whose primary hands it to each worker (AIRLOCK_SESSION_BUS_UNAVAILABLE when it cannot be sent). SQLite: nothing to
- * send, every worker reads recent revocations from the store (startRevocationPoll) within 100 ms.
+ * send, every worker reads recent revocations from the store (startRevocationPoll, every 50 ms).
  */
-export async function announceRevocation(store: { kind: 'sqlite' } | { kind: 'postgres'; url: Secret }, idHashes: readonly string[]): Promise<'notified' | 'polled'> {
-  if (store.kind === 'sqlite' || idHashes.length === 0) return 'polled';
+export async function announceRevocation(store: { kind: 'sqlite' } | { kind: 'postgres'; url: Secret }, idHashes: readonly string[]): Promise<'notified' | 'polled' | 'none'> {
+  if (idHashes.length === 0) return 'none';
+  if (store.kind === 'sqlite') return 'polled';
   await notifyRevocationOnce(store.url, { type: 'revoke', idHashes });
   return 'notified';
 }

@@ -5,7 +5,7 @@ export interface RevocationPollOptions {
   readonly store: Store;
   /** Called with the id hashes revoked since the last poll (each hash once). */
   readonly onRevoked: (idHashes: readonly string[]) => void;
-  /** Default 100 ms. */
+  /** Default 50 ms. */
   readonly intervalMs?: number;
   readonly now?: () => number;
   readonly logger?: BusLogger;
@@ -23,7 +23,7 @@ const BATCH = 1_000;
  */
 export function startRevocationPoll(opts: RevocationPollOptions): { stop(): void } {
   const now = opts.now ?? Date.now;
-  const interval = opts.intervalMs ?? 100;
+  const interval = opts.intervalMs ?? 50;
   if (!Number.isInteger(interval) || interval < 10) throw new TypeError('startRevocationPoll: intervalMs must be an integer >= 10');
   let cursor = now();
   /** Hashes already delivered, with their revoked_at (kept while inside the overlap window). */

@@ -41,11 +41,13 @@ export interface Store {
 
 export interface OpenStoreOptions {
   logger?: StoreLogger;
+  /** PostgreSQL: application_name of this store's connections (default "airlock"; one in the URL wins). */
+  applicationName?: string;
 }
 
 /** Opens the configured backend and runs pending migrations before resolving. */
 export async function openStore(cfg: StoreConfig, opts: OpenStoreOptions = {}): Promise<Store> {
-  const backend = openBackend(cfg, opts.logger);
+  const backend = openBackend(cfg, opts.logger, opts.applicationName);
   try {
     await guarded('migrate', () => runMigrations(backend, migrations, Date.now, opts.logger));
   } catch (err) {
@@ -56,12 +58,12 @@ export async function openStore(cfg: StoreConfig, opts: OpenStoreOptions = {}): 
   return storeOn(backend);
 }
 
-function openBackend(cfg: StoreConfig, logger: StoreLogger | undefined): Backend {
+function openBackend(cfg: StoreConfig, logger: StoreLogger | undefined, applicationName: string | undefined): Backend {
   switch (cfg.kind) {
     case 'sqlite':
       return openSqlite(cfg.path);
     case 'postgres':
-      return openPostgres(cfg.url, cfg.pool, logger);
+      return openPostgres(cfg.url, cfg.pool, logger, applicationName);
     default:
       throw new TypeError(`store: unknown kind ${String((cfg as { kind: unknown }).kind)}`);
   }

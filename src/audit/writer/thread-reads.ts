@@ -3,7 +3,7 @@ import type { StoreConfig } from '../../config/index.ts';
 import { AuditUnavailable } from '../errors.ts';
 import { AUDIT_EVENT_TYPES, type AuditEventInput, type AuditRecord } from '../event.ts';
 import type { AuditLogger, AuditMetrics } from '../metrics.ts';
-import type { FromWriter, ToWriter, WriterInit } from './protocol.ts';
+import { encodeLine, type FromWriter, type ToWriter, type WriterInit } from './protocol.ts';
 
 export interface ThreadReadsOptions {
   /** The store the writer thread opens its own connection to (the one the request thread uses). */
@@ -19,20 +19,24 @@ export interface ThreadReadsOptions {
   readonly log: AuditLogger;
 }
 
-/** Lines staged in one event-loop turn beyond this are posted at once. */
+/** Staged lines are posted to the writer this often (one message for all of them) … */
+const POST_EVERY_MS = 10;
+/** … or at once when this many are staged. */
 const POST_AT = 256;
 const RESPAWN_MS = 1_000;
 /** How long close() waits for the writer to commit what is queued (SIGTERM). */
 export const WRITER_CLOSE_DEADLINE_MS = 10_000;
 const DROP_LOG_EVERY_MS = 1_000;
+/** The writer counts as stalled (warned once) when it commits nothing for 5 flush intervals, at least this long. */
+const STALL_MIN_MS = 2_000;
 
 type Reply = { ok: boolean; dropped: number; message?: string | undefined };
 
 const TYPES: ReadonlySet<string> = new Set(AUDIT_EVENT_TYPES);
 
 /**
- * The request thread's side of the off-thread read path. record() costs one JSON.stringify and an array
- * push: the lines of one event-loop turn go to the writer thread in one message (writer-thread.ts builds,
+ * The request thread's side of the off-thread read path. record() costs one JSON.stringify of a compact tuple
+ * (encodeLine) and an array push; the lines staged over POST_EVERY_MS go to the writer thread in one message (writer-thread.ts builds,
  * encodes, hashes and commits them). The backlog (staged + posted, not yet committed) is bounded by
  * maxPending: beyond it events are dropped, counted (`dropped{reason="buffer_full"}`) and logged at most once
  * a second. A writer thread that dies is restarted; the events it held are counted as `writer_failed`.
@@ -67,7 +71,7 @@ export class ThreadReads {
       flushIntervalMs: opts.flushIntervalMs,
       records: opts.records,
     };
-    this.#stallMs = Math.max(5_000, 5 * opts.flushIntervalMs);
+    this.#stallMs = Math.max(STALL_MIN_MS, 5 * opts.flushIntervalMs);
     this.#spawn();
   }
 
@@ -80,11 +84,11 @@ export class ThreadReads {
   record(input: AuditEventInput, now: number): void {
     if (!input || !TYPES.has(input.type)) throw new TypeError(`audit: unknown event type ${String(input?.type)}`);
     if (this.#lines.length + this.#inFlight >= this.#o.maxPending) return this.#drop();
-    this.#lines.push(`${now} ${JSON.stringify(input)}`);
+    this.#lines.push(encodeLine(input, now));
     if (this.#lines.length >= POST_AT) this.#post();
     else if (!this.#scheduled) {
       this.#scheduled = true;
-      setImmediate(this.#postStaged);
+      setTimeout(this.#postStaged, POST_EVERY_MS);
     }
   }
 

@@ -11,9 +11,9 @@ import { Secret } from '../../config/index.ts';
 import { openStore, type Store } from '../../store/index.ts';
 import { appendEncoded } from '../append.ts';
 import { canonicalJson } from '../canonical-json.ts';
-import { buildEvent, type AuditEventInput, type AuditRecord } from '../event.ts';
+import { buildEvent, type AuditRecord } from '../event.ts';
 import { ReadBatch } from '../read-batch.ts';
-import type { FromWriter, ToWriter, WriterInit } from './protocol.ts';
+import { decodeLine, WRITER_APPLICATION_NAME, type FromWriter, type ToWriter, type WriterInit } from './protocol.ts';
 
 const init = workerData as WriterInit;
 const port = parentPort!;
@@ -21,7 +21,7 @@ const send = (m: FromWriter) => port.postMessage(m);
 
 let opening: Promise<Store> | undefined;
 const store = (): Promise<Store> =>
-  (opening ??= openStore(init.store.kind === 'sqlite' ? { kind: 'sqlite', path: init.store.path, pool: 1 } : { kind: 'postgres', url: new Secret(init.store.url, init.store.source), pool: 1 }).catch((err: unknown) => {
+  (opening ??= openStore(init.store.kind === 'sqlite' ? { kind: 'sqlite', path: init.store.path, pool: 1 } : { kind: 'postgres', url: new Secret(init.store.url, init.store.source), pool: 1 }, { applicationName: WRITER_APPLICATION_NAME }).catch((err: unknown) => {
     opening = undefined; // try again on the next flush
     throw err;
   }));
@@ -67,10 +67,7 @@ function take(lines: string, n: number): void {
     let to = lines.indexOf('\n', from);
     if (to < 0) to = lines.length;
     try {
-      const sp = lines.indexOf(' ', from);
-      const now = Number(lines.slice(from, sp));
-      const input = JSON.parse(lines.slice(sp + 1, to)) as AuditEventInput;
-      for (const k in input) if ((input as Record<string, unknown>)[k] === null) throw new TypeError(`audit: ${k} must not be null (a non-finite number?)`);
+      const { now, input } = decodeLine(lines, from, to);
       const event = buildEvent(input, now);
       batch.push(event, canonicalJson(event));
     } catch (err) {

@@ -13,9 +13,15 @@ export function registerServe(program: Command): void {
       const configPath = resolveConfigPath(opts.config);
       try {
         const gw = await startGateway({ configPath, ...(opts.workers !== undefined ? { workers: opts.workers } : {}) });
-        const stop = () => void gw.close().then(() => process.exit(0), () => process.exit(1));
-        process.once('SIGTERM', stop);
-        process.once('SIGINT', stop);
+        // a second signal while stopping is ignored: the workers are still writing their audit queues
+        let stopping = false;
+        const stop = () => {
+          if (stopping) return;
+          stopping = true;
+          void gw.close().then(() => process.exit(0), () => process.exit(1));
+        };
+        process.on('SIGTERM', stop);
+        process.on('SIGINT', stop);
       } catch (err) {
         if (err instanceof ConfigError) {
           process.stderr.write(`airlock: invalid config ${configPath}\n${formatProblems(err.problems)}\n`);

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isAirlockError } from '../../errors/index.ts';
 import { hashBinding, identityErrors, mapIdentity } from '../../identity/index.ts';
 import { readSessionCookie, serializeSessionCookie } from '../../session/index.ts';
+import { applyScim } from '../../scim/index.ts';
 import { auditLogin } from '../audit-hooks.ts';
 import type { GatewayServices, RequestState } from '../context.ts';
 import { redirect } from '../respond.ts';
@@ -37,6 +38,8 @@ export async function callback(req: IncomingMessage, res: ServerResponse, svc: G
       codeVerifier: pending.codeVerifier,
     });
     mapped = mapIdentity(result.idClaims, result.userinfo, rt.config.idp.claims, rt.roles, result.resolvedClaims);
+    // a SCIM record decides: deactivated or deleted -> refused; else its groups (scim.groups) -> roles (docs/scim.md)
+    mapped = await applyScim(svc.store, rt.config.scim, rt.roles, mapped);
   } catch (err) {
     // a silent re-authentication the IdP cannot answer without the person: continue with a normal sign-in
     if (pending.silent && identityErrors.IdpError.is(err) && SILENT_FAILED.has(String(err.details?.idp_error))) {

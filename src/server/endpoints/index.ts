@@ -12,6 +12,9 @@ import { publicMetrics } from './metrics.ts';
 import { whoami } from './whoami.ts';
 import { tokenSelf } from './token-self.ts';
 import { WEBAUTHN_ROUTES } from './webauthn/index.ts';
+import { isScimPath, scimEndpoint } from './scim/index.ts';
+import { isAuthzTarget } from '../../proxy/index.ts';
+import { forwardAuth } from '../forward-auth/authz.ts';
 
 export type Endpoint = (req: IncomingMessage, res: ServerResponse, svc: GatewayServices, rt: Runtime, rs: RequestState, url: URL) => Promise<void> | void;
 
@@ -41,11 +44,16 @@ const ANY_HOST = new Set(['/.airlock/healthz', '/.airlock/readyz', '/.airlock/jw
 export function answersAnyHost(rawUrl: string, rt: Runtime): boolean {
   const q = rawUrl.indexOf('?');
   const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
-  return ANY_HOST.has(path) || (path === '/.airlock/metrics' && rt.config.public_metrics);
+  return ANY_HOST.has(path) || (path === '/.airlock/metrics' && rt.config.public_metrics) ||
+    // forward-auth: the Host is the original request's (or the ingress's own); trust comes from the TCP peer
+    (rt.config.forward_auth.enabled && isAuthzTarget(rawUrl));
 }
 
 export async function handleGatewayEndpoint(req: IncomingMessage, res: ServerResponse, svc: GatewayServices, rt: Runtime, rs: RequestState): Promise<void> {
+  // forward-auth (any method; Envoy appends the original path): matched on the raw target, nothing normalized
+  if (isAuthzTarget(req.url ?? '/')) return forwardAuth(req, res, svc, rt, rs);
   const url = new URL(req.url ?? '/', rt.publicOrigin);
+  if (isScimPath(url.pathname)) return scimEndpoint(req, res, svc, rt, rs, url); // SCIM 2.0: its own auth and error shape
   const route = ROUTES[url.pathname];
   if (!route) throw GatewayNotFound.create();
   const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');

@@ -10,13 +10,13 @@ import { authenticateRequest, type RequestAuth } from '../authenticate.ts';
 import type { GatewayServices, RequestState } from '../context.ts';
 import { BearerNotSupported, NotAuthenticated } from '../errors.ts';
 import { identityHeaders } from '../forward-headers.ts';
-import { refuseMachine } from '../machine-refusal.ts';
+import { machineRefusalError, refuseMachine } from '../machine-refusal.ts';
 import { readLimitedBody } from '../read-body.ts';
 import { isSessionRenewal, silentLoginUrl, silentReauthApplies } from '../reauth.ts';
 import { sendForbidden, sendStepUpJson } from '../refusal-responses.ts';
 import { routeOf } from '../route-cache.ts';
 import type { Runtime } from '../runtime.ts';
-import { allow, ingressError, markRefusal, REASONS_HEADER, redirectVia } from './answers.ts';
+import { allow, ingressError, markRefusal, redirectVia } from './answers.ts';
 import { AuthzBodyRequired, AuthzDagFilterUnchecked, AuthzDisabled, AuthzPartialBody } from './errors.ts';
 
 /** Envoy's ext_authz marks a body it cut at max_request_bytes (with allow_partial_message: true). */
@@ -35,15 +35,17 @@ export async function forwardAuth(req: IncomingMessage, res: ServerResponse, svc
   // not a gateway page any more: the audit, the access log and the metrics record this decision
   rs.env = '-';
   rs.decision = '-';
-  rs.auditDetail = UNTRUSTED;
-  const peer = req.socket.remoteAddress;
-  if (!isTrustedPeer(rt.trusted, peer)) {
-    rs.decision = 'deny';
-    svc.log.warn({ reqId: rs.id, peer }, 'forward-auth: /.airlock/authz asked by a peer outside trusted_proxies; refused');
-    throw forwardAuthErrors.AuthzUntrustedSource.create({ logMessage: `forward-auth request from untrusted peer ${peer ?? '?'}` });
-  }
+  rs.auditDetail = UNKNOWN; // until the ingress is known
+  rs.api = true; // refusals before the original request is known are for the ingress: JSON
   let ingress: IngressKind | undefined;
   try {
+    const peer = req.socket.remoteAddress;
+    if (!isTrustedPeer(rt.trusted, peer)) {
+      rs.decision = 'deny';
+      rs.auditDetail = UNTRUSTED;
+      svc.log.warn({ reqId: rs.id, peer }, 'forward-auth: /.airlock/authz asked by a peer outside trusted_proxies; refused');
+      throw forwardAuthErrors.AuthzUntrustedSource.create({ logMessage: `forward-auth request from untrusted peer ${peer ?? '?'}` });
+    }
     const orig = readOriginalRequest(req.method ?? 'GET', req.url ?? '/', req.rawHeaders);
     ingress = orig.ingress;
     rs.auditDetail = DETAIL[ingress];
@@ -119,7 +121,7 @@ async function decideOriginal(req: IncomingMessage, res: ServerResponse, svc: Ga
     const d = auth?.kind === 'machine' ? decideForMachine(rt.policy, auth.machine.principal, sel.name, cls, ctx) : decide(rt.policy, identity, sel.name, cls, ctx);
     rs.decision = d.effect;
     rs.reasons = d.reasons.map((r) => r.code);
-    if (d.effect !== 'allow') return refuse(req, res, rt, rs, ingress, identity, d, rd);
+    if (d.effect !== 'allow') return refuse(req, res, rt, rs, ingress, identity, d, target.forwardTarget);
     // a list allowed only because Airflow filters it: the proxy checks Airflow's marker on the answer, which an
     // ingress never shows Airlock
     if (d.upstreamFilter === true) {
@@ -134,16 +136,16 @@ async function decideOriginal(req: IncomingMessage, res: ServerResponse, svc: Ga
   allow(res, h instanceof Promise ? await h : h);
 }
 
-function refuse(req: IncomingMessage, res: ServerResponse, rt: Runtime, rs: RequestState, ingress: IngressKind, identity: Identity, d: Decision, rd: string): void {
+/** A decision other than allow; `returnTo` is where the step-up page sends the person back (the original target, as the proxy does). */
+function refuse(req: IncomingMessage, res: ServerResponse, rt: Runtime, rs: RequestState, ingress: IngressKind, identity: Identity, d: Decision, returnTo: string): void {
   req.resume();
   if (identity.machine !== undefined) {
-    // always JSON, its code in the body (refuseMachine picks it from the reasons, which the header carries)
-    res.setHeader(REASONS_HEADER, d.reasons.map((r) => r.code).join(','));
-    return refuseMachine(res, rs, identity, d);
+    markRefusal(res, machineRefusalError(identity, d).code, d);
+    return refuseMachine(res, rs, identity, d); // always JSON
   }
   if (d.effect === 'step_up') {
     markRefusal(res, 'AIRLOCK_WEBAUTHN_STEP_UP_REQUIRED', d);
-    const stepUpUrl = `${rt.publicUrl}/.airlock/webauthn/step-up?rd=${encodeURIComponent(rd)}`;
+    const stepUpUrl = `${rt.publicUrl}/.airlock/webauthn/step-up?rd=${encodeURIComponent(returnTo)}`;
     if (rs.api) return sendStepUpJson(res, rs, d, stepUpUrl);
     return redirectVia(res, ingress, stepUpUrl, 'AIRLOCK_WEBAUTHN_STEP_UP_REQUIRED');
   }
@@ -151,6 +153,7 @@ function refuse(req: IncomingMessage, res: ServerResponse, rt: Runtime, rs: Requ
   sendForbidden(res, rt, rs, identity, d);
 }
 
+const UNKNOWN = Object.freeze({ forward_auth: 'unknown' });
 const UNTRUSTED = Object.freeze({ forward_auth: 'untrusted' });
 const DETAIL: Record<IngressKind, Readonly<Record<string, string>>> = Object.freeze({
   nginx: Object.freeze({ forward_auth: 'nginx' }),

@@ -18,19 +18,20 @@ const types = {
   },
 } as pg.CustomTypesConfig;
 
-export function poolConfig(url: Secret, max: number): pg.PoolConfig {
+/** `applicationName` (default "airlock") names the connections in pg_stat_activity; one in the URL wins. */
+export function poolConfig(url: Secret, max: number, applicationName = 'airlock'): pg.PoolConfig {
   return {
     connectionString: url.reveal(),
     max,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-    application_name: 'airlock',
+    application_name: applicationName,
     types,
   };
 }
 
 /** A PostgreSQL pool behind Kysely. `search_path` can be set in the URL: `?options=-c%20search_path%3Dairlock`. */
-export function openPostgres(url: Secret, max: number, logger?: StoreLogger): Backend {
-  const pool = new pg.Pool(poolConfig(url, max));
+export function openPostgres(url: Secret, max: number, logger?: StoreLogger, applicationName?: string): Backend {
+  const pool = new pg.Pool(poolConfig(url, max, applicationName));
   // An idle client's connection dropping emits 'error' on the pool; unhandled it would kill the process.
   // The next query then fails as AIRLOCK_STORE_UNAVAILABLE.
   pool.on('error', (err) => logger?.warn({ err: { message: err.message, code: (err as { code?: unknown }).code } }, 'store: idle PostgreSQL connection failed'));

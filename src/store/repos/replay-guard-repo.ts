@@ -15,9 +15,9 @@ export interface ReplayGuardRepo {
 
 export function replayGuardRepo(db: Kysely<Database>): ReplayGuardRepo {
   return {
-    claim: (key, expiresAt, now) =>
-      guarded('replayGuards.claim', async () => {
-        if (typeof key !== 'string' || key === '' || key.length > 200) throw new TypeError('replayGuards.claim: key must be a short non-empty string');
+    claim: async (key, expiresAt, now) => {
+      if (typeof key !== 'string' || key === '' || key.length > 200) throw new TypeError('replayGuards.claim: key must be a short non-empty string');
+      return guarded('replayGuards.claim', async () => {
         await db.deleteFrom('replay_guards').where('key', '=', key).where('expires_at', '<=', now).execute();
         const r = await db
           .insertInto('replay_guards')
@@ -25,7 +25,8 @@ export function replayGuardRepo(db: Kysely<Database>): ReplayGuardRepo {
           .onConflict((oc) => oc.column('key').doNothing())
           .executeTakeFirst();
         return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
-      }),
+      });
+    },
     deleteExpired: (now) =>
       guarded('replayGuards.deleteExpired', async () => {
         const r = await db.deleteFrom('replay_guards').where('expires_at', '<=', now).executeTakeFirst();

@@ -190,24 +190,26 @@ export function sessionRepo(db: Kysely<Database>): SessionRepo {
         throw new Error('sessions.setMfa: the identity kept changing underneath (5 attempts)');
       }),
 
-    list: (filter, now, limit = 10_000) =>
-      guarded('sessions.list', async () => {
-        checkFilter(filter);
+    list: async (filter, now, limit = 10_000) => {
+      checkFilter(filter); // a programmer error stays a TypeError (not a store failure)
+      return guarded('sessions.list', async () => {
         const rows = await applyFilter(db.selectFrom('sessions').selectAll().where('revoked_at', 'is', null).where('expires_at', '>', now), filter)
           .orderBy('created_at')
           .limit(limit)
           .execute();
         return rows.map(fromRow);
-      }),
+      });
+    },
 
-    revokeMatching: (filter, reason, at) =>
-      guarded('sessions.revokeMatching', async () => {
-        checkFilter(filter);
+    revokeMatching: async (filter, reason, at) => {
+      checkFilter(filter);
+      return guarded('sessions.revokeMatching', async () => {
         const rows = await applyFilter(db.updateTable('sessions').set({ revoked_at: at, revoke_reason: reason }).where('revoked_at', 'is', null), filter)
           .returning(['id_hash', 'sub', 'identity'])
           .execute();
         return rows.map((r) => ({ idHash: r.id_hash, sub: r.sub, identity: parseJsonColumn(storedIdentitySchema, r.identity, 'sessions.identity') }));
-      }),
+      });
+    },
 
     acquireRefreshLease: (idHash, version, owner, until, now) =>
       guarded('sessions.acquireRefreshLease', async () => {

@@ -120,6 +120,7 @@ describe('sign-out in a real browser', () => {
     const before = stack.prod.received.length;
     const form = p.page.locator('form[method="POST"][action="/logout/"]');
     assert.equal(await form.locator('input[type=hidden][name=csrf_token]').count(), 1, 'the real form: a hidden csrf_token');
+    await p.shot('sign-out-00-airflow-home');
     await Promise.all([p.page.waitForURL(`${stack.gatewayUrl}/.airlock/logout`), form.locator('button[type=submit]').click()]);
     assert.match((await p.page.textContent('h1')) ?? '', /Sign out/);
     assert.ok(!stack.prod.received.slice(before).some((r) => r.url.startsWith('/logout')), 'Airflow never saw the POST');

@@ -1,5 +1,6 @@
 import { auditSchema } from '../../../src/config/schema/audit.ts';
 import { AuditLog, type AuditEventInput, type AuditMetrics, type AuditSink } from '../../../src/audit/index.ts';
+import type { StoreConfig } from '../../../src/config/index.ts';
 import type { KeyRing } from '../../../src/keys/index.ts';
 import type { Store } from '../../../src/store/index.ts';
 
@@ -12,6 +13,7 @@ export function countingMetrics(): AuditMetrics & { counts: Map<string, number> 
     written: (p, n) => inc(`written:${p}`, n),
     writeFailed: (p) => inc(`writeFailed:${p}`),
     dropped: (r, n) => inc(`dropped:${r}`, n),
+    backlog: (n) => void counts.set('backlog', n),
     checkpoint: (r) => inc(`checkpoint:${r}`),
     sinkDelivered: (s, n) => inc(`sinkDelivered:${s}`, n),
     sinkFailed: (s) => inc(`sinkFailed:${s}`),
@@ -39,10 +41,20 @@ export function settings(over: Record<string, unknown> = {}) {
   return auditSchema.parse(over);
 }
 
-export function auditLog(store: Store, keys: KeyRing, opts: { settings?: Record<string, unknown>; sinks?: AuditSink[]; now?: () => number } = {}) {
+export function auditLog(store: Store, keys: KeyRing, opts: { settings?: Record<string, unknown>; sinks?: AuditSink[]; now?: () => number; writerThread?: StoreConfig; timers?: boolean } = {}) {
   const metrics = countingMetrics();
   const log = collectingLog();
-  const audit = new AuditLog({ store, keys, settings: settings(opts.settings), sinks: opts.sinks ?? [], metrics, log, timers: false, ...(opts.now ? { now: opts.now } : {}) });
+  const audit = new AuditLog({
+    store,
+    keys,
+    settings: settings(opts.settings),
+    sinks: opts.sinks ?? [],
+    metrics,
+    log,
+    timers: opts.timers ?? false,
+    ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.writerThread ? { writerThread: { store: opts.writerThread } } : {}),
+  });
   return { audit, metrics, log };
 }
 

@@ -1,16 +1,14 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { stringify } from 'yaml';
 import { createDevIdp, type DevIdp } from '../../../demo/idp/index.ts';
 import { startAirflowStandin, type AirflowStandin } from '../../../demo/airflow-standin/index.ts';
 import { freePort } from '../gateway/harness.ts';
-import { loginUntilCallback, rawRequest, SESSION_COOKIE, type RawResponse } from '../gateway/flows.ts';
+import { loginUntilCallback, rawRequest, SESSION_COOKIE } from '../gateway/flows.ts';
+import { sessionFrom, startHost, statuses as hostStatuses, stopHost, type Host } from '../gateway/hosts.ts';
 import pg from 'pg';
 import { freshSchema, PG_URL } from '../store/pg-schema.ts';
 
@@ -19,15 +17,8 @@ import { freshSchema, PG_URL } from '../store/pg-schema.ts';
  * share one PostgreSQL store. A logout on A must reach every worker of B through PostgreSQL within 250 ms, not after
  * `cache_ttl` (10 minutes here, so only a pushed message can evict B's cached copies).
  */
-const BIN = fileURLToPath(new URL('../../../bin/airlock.js', import.meta.url));
 const CLIENT_ID = 'airlock-xhost';
 const CLIENT_SECRET = 'xhost-client-secret-0123456789abcdef';
-
-interface Host {
-  readonly url: string;
-  readonly child: ChildProcess;
-  readonly output: () => string;
-}
 
 let dir: string;
 let idp: DevIdp;
@@ -37,47 +28,11 @@ const hosts: Host[] = [];
 const runId = randomBytes(4).toString('hex');
 const appName = (host: string) => `airlock_xhost_${host}_${runId}`;
 
-async function startHost(name: string, port: number): Promise<Host> {
-  const url = `http://localhost:${port}`;
-  const configPath = join(dir, `${name}.yaml`);
-  await writeFile(
-    configPath,
-    stringify({
-      listen: `127.0.0.1:${port}`,
-      public_url: url,
-      workers: 2,
-      log: { level: 'info' },
-      idp: { issuer: idp.issuer, client_id: CLIENT_ID, client_secret: '${file:./client-secret}', allow_insecure_http: true, timeout: '3s' },
-      roles: { 'data-eng': 'User' },
-      environments: { prod: { host: 'localhost', upstream: upstream.url, airflow: 2, timeout: '3s', connect_timeout: '1s' } },
-      session: { cache_ttl: '10m' },
-      // the URL's application_name names every connection of this host (it overrides the built-in names)
-      store: { url: `${schema.url.reveal()}&application_name=${appName(name)}`, pool: 2 },
-    }),
-  );
-  const child = spawn(process.execPath, [BIN, 'serve', '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const host: Host = { url, child, output: () => out };
+async function start(name: string, port: number): Promise<Host> {
+  // the URL's application_name names every connection of this host (it overrides the built-in names)
+  const host = await startHost({ name, dir, port, issuer: idp.issuer, clientId: CLIENT_ID, upstream: upstream.url, store: { url: `${schema.url.reveal()}&application_name=${appName(name)}`, pool: 2 } });
   hosts.push(host);
-  // the primary logs this once every worker is serving
-  const deadline = Date.now() + 60_000;
-  while (!/"msg":"airlock cluster started"/.test(out)) {
-    if (child.exitCode !== null) throw new Error(`gateway ${name} exited (${child.exitCode}): ${out.slice(-2000)}`);
-    if (Date.now() > deadline) throw new Error(`gateway ${name} did not start: ${out.slice(-2000)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
   return host;
-}
-
-async function stopHost(h: Host): Promise<void> {
-  if (h.child.exitCode !== null || h.child.signalCode !== null) return;
-  const exited = new Promise((r) => h.child.once('exit', r));
-  h.child.kill('SIGTERM');
-  const t = setTimeout(() => h.child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(t);
 }
 
 before(async () => {
@@ -98,8 +53,8 @@ before(async () => {
     ],
   });
   // one after the other: the first migrates the fresh schema
-  await startHost('a', ports[0]!);
-  await startHost('b', ports[1]!);
+  await start('a', ports[0]!);
+  await start('b', ports[1]!);
 });
 
 after(async () => {
@@ -109,25 +64,8 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const sessionFrom = (res: RawResponse): string | undefined => {
-  for (const line of (res.headers['set-cookie'] as string[] | undefined) ?? []) {
-    const m = new RegExp(`^${SESSION_COOKIE}=([^;]+)`).exec(line);
-    if (m && !/max-age=0/i.test(line)) return m[1];
-  }
-  return undefined;
-};
-
 /** n requests, each on a fresh TCP connection (so the primary's round-robin spreads them over both workers). */
-const statuses = async (base: string, cookie: string, n: number): Promise<number[]> => {
-  const out: number[] = [];
-  for (let i = 0; i < n; i += 4) {
-    const batch = await Promise.all(
-      Array.from({ length: Math.min(4, n - i) }, () => rawRequest(`${base}/.airlock/whoami`, { headers: [['Cookie', cookie], ['Accept', 'application/json']] })),
-    );
-    out.push(...batch.map((r) => r.status));
-  }
-  return out;
-};
+const statuses = (base: string, cookie: string, n: number): Promise<number[]> => hostStatuses(base, [['Cookie', cookie]], n);
 
 describe('cross-host revocation: two gateways (2 workers each) on one PostgreSQL', () => {
   test('each host holds exactly one LISTEN connection (its primary\'s), its workers none', async () => {

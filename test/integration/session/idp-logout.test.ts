@@ -9,6 +9,7 @@ import { CLIENT_ID, CLIENT_SECRET, startStack, type TestStack } from '../gateway
 import { idpSigningKey } from '../gateway/idp-keys.ts';
 import { rawRequest, SESSION_COOKIE, type RawResponse } from '../gateway/flows.ts';
 import { CookieJar, followRedirects, loginThroughGateway, parseForms } from '../../support/login.ts';
+import { startIdpFront, PASS, type IdpFront } from '../identity/idp-front.ts';
 
 /**
  * Issue #14 item 3: OIDC Back-Channel Logout 1.0 at /.airlock/backchannel-logout (the dev IdP's real logout tokens,
@@ -150,6 +151,15 @@ describe('back-channel logout: hostile tokens are refused, each with its check',
     });
   }
 
+  test('typ JWT, or no typ, is accepted like logout+jwt', async () => {
+    for (const typ of ['JWT', null] as const) {
+      const other = await login('dave');
+      const r = await postToken(await sign({ sid: other.sid }, { typ }));
+      assert.equal(r.status, 200, r.body);
+      await assertEndedEverywhere(other.cookie);
+    }
+  });
+
   test('a replayed jti is refused on any worker, and the first delivery worked', async () => {
     const other = await login('dave');
     const token = await sign({ sid: other.sid });
@@ -182,6 +192,8 @@ describe('front-channel logout', () => {
     assert.equal(r.headers['x-frame-options'], undefined);
     assert.equal(r.headers['set-cookie'], undefined, 'no cookie is touched');
     await assertEndedEverywhere(cookie);
+    const rows = await store.db.selectFrom('audit_events').select('body').where('type', '=', 'session').where('username', '=', 'erin').execute();
+    assert.ok(rows.some((r) => JSON.parse(r.body).detail?.action === 'frontchannel_logout'), 'audited');
   });
 
   test('wrong or missing iss / sid are refused; the browser\'s own session is not a target (no CSRF beyond the named sid)', async () => {
@@ -196,5 +208,44 @@ describe('front-channel logout', () => {
     assert.equal(r.status, 200);
     await sleep(50);
     for (const x of await burst(cookie, 4)) assert.equal(x.status, 200, 'the browser\'s session lives');
+  });
+});
+
+describe('back-channel logout while the IdP keys cannot be read', () => {
+  let own: TestStack;
+  let front: IdpFront;
+  before(async () => {
+    own = await startStack({
+      prepare: async ({ idp }) => {
+        front = await startIdpFront(idp.issuer);
+      },
+      config: (c) => (c.idp.discovery_url = front.discoveryUrl),
+    });
+  });
+  after(async () => {
+    await own.close();
+    await front.close();
+  });
+
+  test('503 AIRLOCK_IDENTITY_IDP_UNAVAILABLE (retryable), then 200 once the JWKS answers again', async () => {
+    const r = await loginThroughGateway(own.gatewayUrl, 'carol', 'carol-demo');
+    await r.response.arrayBuffer();
+    const cookie = r.jar.header(own.gatewayUrl);
+    front.jwks = { kind: 'status', status: 500, body: 'down', type: 'text/plain' };
+    const jwk = idpSigningKey(own.idp);
+    const now = Math.floor(Date.now() / 1000);
+    const token = await new SignJWT({ iss: own.idp.issuer, aud: CLIENT_ID, iat: now, exp: now + 120, jti: randomBytes(9).toString('base64url'), sub: subjectOf('carol'), events: { [EVENT]: {} } })
+      .setProtectedHeader({ alg: 'RS256', kid: jwk.kid, typ: 'logout+jwt' })
+      .sign(await importJWK(jwk, 'RS256'));
+    const send = () => rawRequest(`${own.gatewayUrl}/.airlock/backchannel-logout`, { method: 'POST', headers: [['Content-Type', 'application/x-www-form-urlencoded']], body: new URLSearchParams({ logout_token: token }).toString() });
+    const down = await send();
+    assert.equal(down.status, 503, down.body);
+    assert.equal(JSON.parse(down.body).error, 'AIRLOCK_IDENTITY_IDP_UNAVAILABLE');
+    const still = await fetch(`${own.gatewayUrl}/.airlock/whoami`, { headers: { cookie } });
+    assert.equal(still.status, 200, 'nothing ended');
+    front.jwks = PASS;
+    const up = await send();
+    assert.equal(up.status, 200, up.body);
+    assert.equal((await fetch(`${own.gatewayUrl}/.airlock/whoami`, { headers: { cookie } })).status, 401);
   });
 });

@@ -2,9 +2,16 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { openStore } from '../../../src/store/index.ts';
-import { startStack, type TestStack } from '../gateway/harness.ts';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CLIENT_ID, startStack, type TestStack } from '../gateway/harness.ts';
 import { SESSION_COOKIE } from '../gateway/flows.ts';
 import { CookieJar, followRedirects, loginThroughGateway } from '../../support/login.ts';
+import { startWsUpstream, type WsUpstream } from '../proxy/support/ws-upstream.ts';
+import net from 'node:net';
+import { idpSigningKey } from '../gateway/idp-keys.ts';
+import { resignIdToken, startIdpMitm, type IdpMitm } from '../gateway/idp-mitm.ts';
+import { captureLog } from '../identity/log-capture.ts';
 
 /**
  * Issue #14 item 1: a session's claims are re-read from the IdP once they are older than session.claims_max_age,
@@ -104,22 +111,30 @@ describe('session refresh: groups follow the IdP (SQLite, one worker)', () => {
 
 describe('session refresh: IdP unavailable', () => {
   let stack: TestStack;
+  const log = captureLog('warn');
   before(async () => {
-    stack = await startStack({ config: (c) => (c.session = { claims_max_age: '1s', claims_max_stale: '4s', cache_ttl: '10m' }) });
+    stack = await startStack({ logger: log.logger, config: (c) => (c.session = { claims_max_age: '1s', claims_max_stale: '4s', cache_ttl: '10m' }) });
   });
   after(() => stack.close());
 
-  test('claims are served while younger than claims_max_stale, then a retryable 503', async () => {
+  test('claims are served while younger than claims_max_stale, then a retryable 503; the IdP is asked once per 5 s', async () => {
     const { cookie } = await login(stack, 'bob');
     await stack.idp.close(); // the IdP is down from now on
     await sleep(1_300);
     const stale = await api(stack, cookie);
     assert.equal(stale.status, 200, 'stale claims still served within claims_max_stale');
-    await sleep(3_000);
+    for (let i = 0; i < 10; i++) {
+      await sleep(200);
+      assert.equal((await api(stack, cookie)).status, 200);
+    }
+    const attempts = (await log.entries()).filter((e) => String(e.msg).startsWith('session: claims not refreshed')).length;
+    assert.equal(attempts, 1, 'one attempt at the IdP, then the back-off');
+    await sleep(1_200);
     const refused = await api(stack, cookie);
     assert.equal(refused.status, 503);
     assert.equal(refused.body.error, 'AIRLOCK_SESSION_REFRESH_UNAVAILABLE');
     assert.match(refused.headers.get('retry-after') ?? '', /^[1-9][0-9]*$/);
+    assert.equal(String(refused.body.retry_after_s), refused.headers.get('retry-after'));
     const page = await fetch(`${stack.gatewayUrl}/home`, { headers: { cookie, accept: 'text/html' } });
     const html = await page.text();
     assert.equal(page.status, 503);
@@ -169,5 +184,163 @@ describe('session refresh: no refresh token (silent re-authentication)', () => {
     const html = await r.response.text();
     assert.equal(new URL(r.url).origin, stack.idp.issuer, `ends at the IdP (${r.url})`);
     assert.ok(/type="password"/.test(html), 'the IdP login form');
+  });
+});
+
+describe('session refresh: an open WebSocket follows the refreshed groups', () => {
+  let stack: TestStack;
+  let ws: WsUpstream;
+  before(async () => {
+    ws = await startWsUpstream();
+    stack = await startStack({
+      config: (c) => {
+        c.session = { claims_max_age: '2s', cache_ttl: '10m' };
+        c.environments.live = { host: 'localhost', path_prefix: '/live', upstream: ws.url, airflow: 2, timeout: '3s', connect_timeout: '1s' };
+      },
+    });
+  });
+  after(async () => {
+    await stack.close();
+    await ws.close();
+  });
+
+  test('the refresh that removes the role closes the tunnel; a refresh that keeps it does not', async () => {
+    const { cookie } = await login(stack, 'dave');
+    const sock = net.connect(Number(new URL(stack.gatewayUrl).port), '127.0.0.1');
+    sock.on('error', () => undefined);
+    let closed = false;
+    sock.once('close', () => (closed = true));
+    const head = await new Promise<string>((resolve) => {
+      let buf = '';
+      sock.on('data', (d: Buffer) => {
+        buf += d.toString('latin1');
+        if (buf.includes('\r\n\r\n')) resolve(buf);
+      });
+      sock.write(['GET /live/api/v1/dags HTTP/1.1', `Host: ${new URL(stack.gatewayUrl).host}`, 'Upgrade: websocket', 'Connection: Upgrade', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version: 13', `Cookie: ${cookie}`, '', ''].join('\r\n'));
+    });
+    assert.match(head, /^HTTP\/1\.1 101/);
+    await aged();
+    assert.equal((await api(stack, cookie)).status, 200, 'refreshed, groups unchanged');
+    await sleep(100);
+    assert.equal(closed, false, 'the tunnel stays while the session may use it');
+    stack.idp.setGroups('dave', []);
+    await aged();
+    assert.equal((await api(stack, cookie)).status, 403, 'the refresh removed the role');
+    const deadline = Date.now() + 250;
+    while (!closed && Date.now() < deadline) await sleep(10);
+    assert.equal(closed, true, 'the tunnel was closed within 250 ms of the refresh');
+  });
+});
+
+describe('session refresh: the IdP answer is verified like a login, and no token is ever logged', () => {
+  let stack: TestStack;
+  let mitm: IdpMitm;
+  const log = captureLog('debug');
+  const seen: string[] = [];
+  before(async () => {
+    stack = await startStack({
+      logger: log.logger,
+      prepare: async ({ idp }) => {
+        mitm = await startIdpMitm(idp.issuer);
+      },
+      config: (c) => {
+        c.idp.discovery_url = mitm.discoveryUrl;
+        c.session = { claims_max_age: '2s', cache_ttl: '10m' };
+      },
+    });
+  });
+  after(async () => {
+    await stack.close();
+    await mitm.close();
+  });
+
+  test('refresh tokens are sealed in the store and appear in no log line', async () => {
+    mitm.onToken = (body) => {
+      for (const k of ['access_token', 'refresh_token', 'id_token']) if (typeof body[k] === 'string') seen.push(body[k] as string);
+      return body;
+    };
+    const { cookie } = await login(stack, 'bob');
+    await aged();
+    assert.equal((await api(stack, cookie)).status, 200);
+    mitm.onToken = undefined;
+    assert.ok(seen.filter((t) => t.length > 0).length >= 4, 'the login and the refresh each returned tokens');
+    const store = await openStore({ kind: 'sqlite', path: `${stack.dir}/airlock.db`, pool: 1 } as never);
+    try {
+      const rows = await store.db.selectFrom('sessions').select('refresh_token').where('refresh_token', 'is not', null).execute();
+      assert.ok(rows.length > 0);
+      for (const r of rows) {
+        assert.match(r.refresh_token!, /^v1\./);
+        for (const t of seen) assert.ok(!r.refresh_token!.includes(t), 'not the plain token');
+      }
+    } finally {
+      await store.close();
+    }
+    const text = await log.text();
+    assert.ok(text.includes('claims refreshed'), 'the refresh was logged');
+    for (const t of seen) assert.ok(!text.includes(t), 'no token in the log');
+  });
+
+  test('a refreshed ID token naming another subject ends the session', async () => {
+    const { cookie } = await login(stack, 'carol');
+    const key = idpSigningKey(stack.idp);
+    mitm.onToken = async (body) => ({ ...body, id_token: await resignIdToken(body.id_token as string, key, (c) => (c.sub = 'someone-else')) });
+    await aged();
+    try {
+      const r = await api(stack, cookie);
+      assert.equal(r.status, 401);
+      assert.equal(r.body.error, 'AIRLOCK_SESSION_REFRESH_REFUSED');
+    } finally {
+      mitm.onToken = undefined;
+    }
+    assert.match(await log.text(), /"check":"sub"/);
+  });
+
+  test('userinfo naming another subject at refresh ends the session', async () => {
+    const { cookie } = await login(stack, 'alice');
+    mitm.onUserinfo = (body) => ({ ...body, sub: 'someone-else' });
+    await aged();
+    try {
+      const r = await api(stack, cookie);
+      assert.equal(r.status, 401);
+      assert.equal(r.body.error, 'AIRLOCK_SESSION_REFRESH_REFUSED');
+    } finally {
+      mitm.onUserinfo = undefined;
+    }
+    assert.match(await log.text(), /AIRLOCK_IDENTITY_USERINFO_MISMATCH/);
+  });
+});
+
+describe('session refresh: the IdP client credential changes', () => {
+  const ROTATED = 'rotated-client-secret-0123456789ab';
+  let stack: TestStack;
+  const log = captureLog('warn');
+  before(async () => {
+    stack = await startStack({ logger: log.logger, config: (c) => (c.session = { claims_max_age: '1s', cache_ttl: '10m' }) });
+  });
+  after(() => stack.close());
+
+  test('the IdP refusing the gateway itself keeps serving; the rotated credential makes the old refresh tokens unreadable', async () => {
+    const { cookie } = await login(stack, 'carol');
+    await stack.idp.setClientSecret(CLIENT_ID, ROTATED);
+    await sleep(1_300);
+    // invalid_client is the gateway's problem, not the person's: the session keeps its claims for now
+    assert.equal((await api(stack, cookie)).status, 200);
+    assert.match(await log.text(), /"idp_error":"invalid_client"/);
+    await writeFile(join(stack.dir, 'client-secret'), `${ROTATED}\n`);
+    const holder = stack.gateway.worker!.services.holder;
+    const version = holder.current.version;
+    process.kill(process.pid, 'SIGHUP');
+    for (let i = 0; i < 200 && holder.current.version === version; i++) await sleep(25);
+    assert.equal(holder.current.version, version + 1, 'reloaded');
+    await sleep(5_200); // the back-off after the failed attempt
+    const r = await api(stack, cookie);
+    assert.equal(r.status, 401);
+    assert.equal(r.body.error, 'AIRLOCK_SESSION_REAUTH_REQUIRED', 'the token sealed under the old secret cannot be opened');
+    // a new sign-in gets a refresh token sealed under the new credential, and refreshes again
+    const fresh = await login(stack, 'carol');
+    await sleep(1_300);
+    const before = stack.idp.refreshGrants();
+    assert.equal((await api(stack, fresh.cookie)).status, 200);
+    assert.equal(stack.idp.refreshGrants(), before + 1);
   });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { after, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { migrations, type NewSessionRow, type NewTokenRow, type Store, type StoredIdentity } from '../../../src/store/index.ts';
@@ -73,10 +73,14 @@ export function runStoreSuite(name: string, openFn: () => Promise<Store>): void 
 
     test('sessions: insert and findByHash round-trip every field as numbers and JSON', async () => {
       const s = await open();
-      const row = session({ idpSid: 'idp-1', idToken: 'eyJ.x.y' });
+      const row = session({ idpSid: 'idp-1', idToken: 'eyJ.x.y', idpSub: 'idp-sub-1', refreshToken: 'v1.sealed', claimsAt: T0 + 5 });
       await s.sessions.insert(row);
       const got = await s.sessions.findByHash(row.idHash);
-      assert.deepEqual(got, { ...row, revokedAt: null, revokeReason: null });
+      assert.deepEqual(got, { ...row, revokedAt: null, revokeReason: null, version: 0, refreshLeaseUntil: null, refreshLeaseOwner: null });
+      // claims_at defaults to the creation time; no refresh token, no IdP sub
+      const plain = session();
+      await s.sessions.insert(plain);
+      assert.deepEqual(await s.sessions.findByHash(plain.idHash), { ...plain, revokedAt: null, revokeReason: null, refreshToken: null, idpSub: null, claimsAt: T0, version: 0, refreshLeaseUntil: null, refreshLeaseOwner: null });
       assert.equal(typeof got!.expiresAt, 'number');
       assert.equal(await s.sessions.findByHash(uid()), undefined);
     });
@@ -313,6 +317,112 @@ export function runStoreSuite(name: string, openFn: () => Promise<Store>): void 
       await assert.rejects(s.tokens.get(row.id), (e: any) => e.code === 'AIRLOCK_STORE_CORRUPT_ROW');
       await s.db.updateTable('tokens').set({ dags: '[]', kind: 'root' }).where('id', '=', row.id).execute();
       await assert.rejects(s.tokens.findByHash(row.secretHash), (e: any) => e.code === 'AIRLOCK_STORE_CORRUPT_ROW');
+    });
+
+    const scimUser = (userName: string, over: Record<string, unknown> = {}) => ({ userName, externalId: null, emailKey: null, active: true, resource: { name: { givenName: 'Ada' } }, ...over });
+    const uuid = () => randomUUID();
+
+    test('scim users: insert, read, userName unique among live users (case-insensitive), filters and paging with the total', async () => {
+      const s = await open();
+      const tag = uid().toLowerCase();
+      const a = await s.scim.insertUser(uuid(), scimUser(`Ada.${tag}@example.com`, { externalId: `ext-${tag}`, emailKey: `ada.${tag}@example.com` }), T0);
+      assert.notEqual(a, 'conflict');
+      if (a === 'conflict') return;
+      assert.deepEqual([a.userName, a.active, a.version, a.createdAt, a.deletedAt, a.resource], [`Ada.${tag}@example.com`, true, 1, T0, null, { name: { givenName: 'Ada' } }]);
+      assert.equal(await s.scim.insertUser(uuid(), scimUser(`ADA.${tag}@EXAMPLE.COM`), T0), 'conflict');
+      assert.deepEqual(await s.scim.getUser(a.id), a);
+      const byName = await s.scim.listUsers({ attr: 'userName', value: `ada.${tag}@example.com` }, 0, 10);
+      assert.deepEqual([byName.total, byName.rows.map((r) => r.id)], [1, [a.id]]);
+      assert.equal((await s.scim.listUsers({ attr: 'externalId', value: `ext-${tag}` }, 0, 10)).rows[0]?.id, a.id);
+      assert.equal((await s.scim.listUsers({ attr: 'externalId', value: `EXT-${tag}` }, 0, 10)).total, 0, 'externalId is exact');
+      for (let i = 0; i < 3; i++) assert.notEqual(await s.scim.insertUser(uuid(), scimUser(`p${i}.${tag}`), T0 + i + 1), 'conflict');
+      const all = await s.scim.listUsers(undefined, 0, 1000);
+      const mine = all.rows.filter((r) => r.userName.endsWith(tag));
+      assert.equal(mine.length, 3);
+      const page = await s.scim.listUsers(undefined, 1, 2);
+      assert.equal(page.total, all.total);
+      assert.deepEqual(page.rows.map((r) => r.id), all.rows.slice(1, 3).map((r) => r.id), 'stable order, offset and limit');
+      assert.deepEqual((await s.scim.listUsers(undefined, 0, 0)).rows, []);
+    });
+
+    test('scim users: a conditional update moves the version; a stale version or a taken userName writes nothing', async () => {
+      const s = await open();
+      const tag = uid().toLowerCase();
+      const a = (await s.scim.insertUser(uuid(), scimUser(`a.${tag}`), T0)) as Exclude<Awaited<ReturnType<typeof s.scim.insertUser>>, 'conflict'>;
+      await s.scim.insertUser(uuid(), scimUser(`b.${tag}`), T0);
+      const u = await s.scim.updateUser(a.id, 1, scimUser(`a2.${tag}`, { active: false }), T0 + 5);
+      assert.ok(typeof u === 'object');
+      assert.deepEqual([u.userName, u.active, u.version, u.updatedAt], [`a2.${tag}`, false, 2, T0 + 5]);
+      assert.equal(await s.scim.updateUser(a.id, 1, scimUser(`a3.${tag}`), T0 + 6), 'stale');
+      assert.equal(await s.scim.updateUser(a.id, 2, scimUser(`B.${tag}`), T0 + 6), 'conflict');
+      assert.equal((await s.scim.getUser(a.id))?.userName, `a2.${tag}`);
+      assert.equal(await s.scim.updateUser(uuid(), 1, scimUser(`c.${tag}`), T0), 'not_found');
+    });
+
+    test('scim groups: members, group names per user, conditional member changes, delete takes the memberships along', async () => {
+      const s = await open();
+      const tag = uid().toLowerCase();
+      const u1 = (await s.scim.insertUser(uuid(), scimUser(`u1.${tag}`), T0)) as { id: string };
+      const u2 = (await s.scim.insertUser(uuid(), scimUser(`u2.${tag}`), T0)) as { id: string };
+      const gid = uuid();
+      const g = await s.scim.insertGroup(gid, { displayName: `Data-Eng-${tag}`, externalId: 'obj-1' }, [u1.id], T0);
+      assert.notEqual(g, 'conflict');
+      assert.equal(await s.scim.insertGroup(uuid(), { displayName: `data-eng-${tag}`, externalId: null }, [], T0), 'conflict', 'displayName is unique, case-insensitively');
+      assert.deepEqual((await s.scim.membersOf([gid])).get(gid), [{ id: u1.id, userName: `u1.${tag}` }]);
+      assert.deepEqual((await s.scim.listGroups({ attr: 'displayName', value: `DATA-ENG-${tag}` }, 0, 5)).rows.map((r) => r.id), [gid]);
+      const up = await s.scim.updateGroup(gid, 1, { displayName: `renamed-${tag}`, externalId: 'obj-1' }, [u2.id], [u1.id], T0 + 1);
+      assert.ok(typeof up === 'object' && up.version === 2);
+      assert.equal(await s.scim.updateGroup(gid, 1, { displayName: `x-${tag}`, externalId: null }, [u1.id], [], T0 + 2), 'stale');
+      assert.deepEqual((await s.scim.membersOf([gid])).get(gid)?.map((m) => m.id), [u2.id], 'the stale write changed no member');
+      assert.deepEqual((await s.scim.groupsOfUsers([u1.id, u2.id])).get(u2.id), [{ id: gid, displayName: `renamed-${tag}` }]);
+      assert.deepEqual([...(await s.scim.liveUserIds([u1.id, u2.id, uuid()]))].sort(), [u1.id, u2.id].sort());
+      const gone = await s.scim.deleteGroup(gid);
+      assert.deepEqual(gone?.memberIds, [u2.id]);
+      assert.equal(await s.scim.getGroup(gid), undefined);
+      assert.equal((await s.scim.groupsOfUsers([u2.id])).get(u2.id), undefined);
+      assert.equal(await s.scim.deleteGroup(gid), undefined);
+    });
+
+    test('scim users: delete leaves a tombstone (refused at sign-in, invisible to SCIM, its userName free); sign-in finds the live record first', async () => {
+      const s = await open();
+      const tag = uid().toLowerCase();
+      const a = (await s.scim.insertUser(uuid(), scimUser(`Gone.${tag}`, { emailKey: `gone.${tag}@example.com`, externalId: `sub-${tag}` }), T0)) as { id: string };
+      const gid = uuid();
+      await s.scim.insertGroup(gid, { displayName: `g-${tag}`, externalId: null }, [a.id], T0);
+      assert.deepEqual(await s.scim.findForLogin('userName', `gone.${tag}`), { id: a.id, active: true, deleted: false, groups: [`g-${tag}`] });
+      assert.deepEqual(await s.scim.findForLogin('email', `GONE.${tag}@example.com`), { id: a.id, active: true, deleted: false, groups: [`g-${tag}`] });
+      assert.equal((await s.scim.findForLogin('externalId', `sub-${tag}`))?.id, a.id);
+      assert.equal((await s.scim.deleteUser(a.id, T0 + 1))?.id, a.id);
+      assert.equal(await s.scim.deleteUser(a.id, T0 + 2), undefined, 'twice: not found');
+      assert.equal(await s.scim.getUser(a.id), undefined);
+      assert.equal((await s.scim.listUsers({ attr: 'userName', value: `gone.${tag}` }, 0, 5)).total, 0);
+      assert.deepEqual((await s.scim.membersOf([gid])).get(gid), undefined, 'memberships dropped');
+      assert.deepEqual(await s.scim.findForLogin('userName', `gone.${tag}`), { id: a.id, active: false, deleted: true, groups: [] });
+      const again = await s.scim.insertUser(uuid(), scimUser(`gone.${tag}`), T0 + 3);
+      assert.notEqual(again, 'conflict', 'a deleted userName can be provisioned again');
+      assert.deepEqual(await s.scim.findForLogin('userName', `gone.${tag}`), { id: (again as { id: string }).id, active: true, deleted: false, groups: [] });
+      assert.equal(await s.scim.findForLogin('userName', `nobody.${tag}`), undefined);
+    });
+
+    test('scim: subjects of people who signed in, by username / email (case-insensitive) or sub; their recorded groups replaced', async () => {
+      const s = await open();
+      const tag = uid().toLowerCase();
+      await s.users.upsertLogin({ sub: `s1-${tag}`, username: `Carol.${tag}`, email: `Carol.${tag}@Example.com`, name: null, groups: ['a'], at: T0 } as never);
+      await s.users.upsertLogin({ sub: `s2-${tag}`, username: `dave.${tag}`, email: null, name: null, groups: [], at: T0 } as never);
+      assert.deepEqual(await s.scim.subjectsFor('userName', [`carol.${tag}`, `DAVE.${tag}`, 'nobody']), [`s1-${tag}`, `s2-${tag}`]);
+      assert.deepEqual(await s.scim.subjectsFor('email', [`carol.${tag}@example.com`]), [`s1-${tag}`]);
+      assert.deepEqual(await s.scim.subjectsFor('externalId', [`s2-${tag}`]), [`s2-${tag}`]);
+      assert.deepEqual(await s.scim.subjectsFor('userName', []), []);
+      assert.deepEqual(await s.scim.setLoginGroups(`s1-${tag}`, ['b', 'c']), { before: ['a'] });
+      assert.deepEqual((await s.users.get(`s1-${tag}`))?.groups, ['b', 'c']);
+      assert.equal(await s.scim.setLoginGroups(`none-${tag}`, []), undefined);
+    });
+
+    test('scim: a corrupt resource column is refused, not defaulted', async () => {
+      const s = await open();
+      const a = (await s.scim.insertUser(uuid(), scimUser(`c.${uid().toLowerCase()}`), T0)) as { id: string };
+      await s.db.updateTable('scim_users').set({ resource: '[1,2]' }).where('id', '=', a.id).execute();
+      await assert.rejects(s.scim.getUser(a.id), (e: any) => e.code === 'AIRLOCK_STORE_CORRUPT_ROW');
     });
 
     test('ping answers while open; after close ping and queries are AIRLOCK_STORE_UNAVAILABLE', async () => {

@@ -21,7 +21,11 @@ function airlock(args: string[]): Promise<{ code: number | null; stdout: string;
 describe('airlock tokens (CLI) and the per-token rate limit', () => {
   let stack: TestStack;
   before(async () => {
-    stack = await tokenStack({ tokens: { ...TOKENS_SECTION, rate_limit: { per_second: 1, burst: 3 } } });
+    stack = await tokenStack({
+      tokens: { ...TOKENS_SECTION, rate_limit: { per_second: 1, burst: 3 } },
+      // people with role User must use a security key in the browser: a machine acting as a User is not sent there
+      config: (cfg) => void (cfg.webauthn = { required_for: ['User'] }),
+    });
     await signIn(stack, 'carol');
   });
   after(() => stack?.close());
@@ -40,7 +44,16 @@ describe('airlock tokens (CLI) and the per-token rate limit', () => {
       assert.equal(row!.secretHash, hashToken(token), 'only the hash is stored');
       assert.equal(row!.createdBy.startsWith('cli:'), true);
 
+      const first = await call(stack, '/api/v1/dags/etl_daily', { token });
+      assert.equal(first.status, 200, `a machine is not sent to security-key enrolment: ${first.text.slice(0, 200)}`);
+      let usedAt: number | null = null;
+      for (let i = 0; i < 50 && usedAt === null; i++) {
+        usedAt = (await admin.store.tokens.get(row!.id))!.lastUsedAt; // written off the response path
+        if (usedAt === null) await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.ok(usedAt !== null, 'the last use is recorded');
       assert.equal((await call(stack, '/api/v1/dags/etl_daily', { token })).status, 200);
+      assert.equal((await admin.store.tokens.get(row!.id))!.lastUsedAt, usedAt, 'written at most every 30 s per token and worker');
       const listed = await airlock(['tokens', 'list', '--json', ...cfg]);
       assert.equal(listed.code, 0, listed.stderr);
       assert.equal([...listed.stdout.matchAll(TOKEN_SCAN_REGEX)].length, 0, 'no secret in the listing');
@@ -105,6 +118,7 @@ describe('airlock tokens (CLI) and the per-token rate limit', () => {
       assert.equal(limited!.headers.get('retry-after'), String(j.retry_after));
       assert.ok(j.retry_after >= 1);
       assert.deepEqual(j.limit, { per_second: 1, burst: 3, per: 'worker' });
+      assertMachineAnswer(await call(stack, '/.airlock/token/self', { token: a.token }), 429, 'AIRLOCK_TOKEN_RATE_LIMITED');
       assert.equal((await call(stack, '/api/v1/dags/etl_daily', { token: b.token })).status, 200);
     } finally {
       await admin.close();

@@ -94,6 +94,7 @@ describe('Airlock tokens at the gateway', () => {
     assert.equal(j.service_account, 'etl-ci');
     assert.deepEqual(j.envs, ['prod']);
     assert.deepEqual(j.actions, ['read', 'trigger']);
+    assert.equal(j.dags, null, 'two scopes: read each one\'s dags');
     assert.deepEqual(j.scopes.map((s: { source: string }) => s.source), ['token', 'service_account']);
     assert.deepEqual(j.actions_needing_approval, []);
     assert.ok(Date.parse(j.expires_at) > Date.now());
@@ -153,8 +154,11 @@ describe('Airlock tokens at the gateway', () => {
     }
     // dave's token, then dave is disabled: refused (no cached copy of dave: the first use reads the store)
     const daves = await admin.issue({ name: 'dave-script', envs: ['prod'], dags: ['*'], actions: ['read'], owner: 'dave', kind: 'agent' });
+    const davesCi = await admin.issue({ name: 'dave-ci', envs: ['prod'], dags: ['etl_*'], actions: ['read'], owner: 'dave', serviceAccount: 'etl-ci' });
     assert.equal(await admin.store.users.disable(subjectOf('dave'), Date.now()), true);
     assertMachineAnswer(await call(stack, '/api/v1/dags/finance_monthly', { token: daves.token }), 403, 'AIRLOCK_TOKEN_OWNER_INACTIVE');
+    // a service account's token is stopped too when the person answering for it is disabled
+    assertMachineAnswer(await call(stack, '/api/v1/dags/etl_daily', { token: davesCi.token }), 403, 'AIRLOCK_TOKEN_OWNER_INACTIVE');
   });
 
   test('an agent token is its own Airflow user acting for its person (act), with the person\'s rights', async () => {
@@ -165,6 +169,17 @@ describe('Airlock tokens at the gateway', () => {
     assert.equal(claims.preferred_username, 'agent:triage-bot');
     assert.deepEqual(claims.act, { sub: subjectOf('carol'), preferred_username: 'carol' });
     assert.deepEqual(claims.roles, ['User']);
+  });
+
+  test('a token wins over a session cookie; without one the session is the person and a stray bearer is dropped', async () => {
+    const cookie = await signIn(stack, 'carol');
+    assert.equal((await call(stack, '/api/v1/dags/etl_daily', { token: ci, headers: { cookie } })).status, 200);
+    assert.equal(lastAssertionClaims(stack.prod.received).preferred_username, 'svc:etl-ci');
+    const r = await call(stack, '/api/v1/dags/finance_monthly', { headers: { cookie, authorization: 'Bearer airflow-ui-own-token' } });
+    assert.equal(r.status, 200, r.text);
+    const last = stack.prod.received.at(-1)!;
+    assert.equal(lastAssertionClaims(stack.prod.received).preferred_username, 'carol');
+    assert.ok(!last.headers.some((h, i) => i % 2 === 0 && h.toLowerCase() === 'authorization'), 'the stray bearer is not forwarded');
   });
 
   test('rotation: the old token works during the overlap, and stops at once without one', async () => {

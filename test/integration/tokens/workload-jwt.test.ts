@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import { createDevIdp, subjectOf, type DevIdp } from '../../../demo/idp/index.ts';
@@ -32,11 +34,29 @@ describe('workload JWTs from a configured issuer', () => {
   let idpKey: JWK;
   let other: DevIdp;
   let deadJwksPort: number;
+  // a second issuer's key server, which counts its JWKS fetches
+  let keyServer: Server;
+  let keyServerUrl: string;
+  let jwksFetches = 0;
+  let countedKey: JWK;
 
   before(async () => {
     const { privateKey } = await generateKeyPair('RS256', { extractable: true });
     idpKey = { ...(await exportJWK(privateKey)), kid: 'idp-key-1', alg: 'RS256', use: 'sig' };
     deadJwksPort = await freePort();
+    countedKey = { ...(await exportJWK((await generateKeyPair('ES256', { extractable: true })).privateKey)), kid: 'k1', alg: 'ES256' };
+    const { d: _d, ...countedPublic } = countedKey;
+    keyServer = createServer((req, res) => {
+      if (req.url === '/jwks') {
+        jwksFetches++;
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [countedPublic] }));
+      } else if (req.url === '/.well-known/openid-configuration') {
+        // a discovery document that names another issuer: not trusted
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer: 'https://someone-else.example.test', jwks_uri: `${keyServerUrl}/jwks` }));
+      } else res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => keyServer.listen(0, '127.0.0.1', r));
+    keyServerUrl = `http://127.0.0.1:${(keyServer.address() as AddressInfo).port}`;
     stack = await tokenStack({
       idp: { signingKey: idpKey, resourceServers: [{ resource: RESOURCE }, { resource: 'https://elsewhere.example.test' }] },
       extraClients: [MACHINE, UNMAPPED],
@@ -48,6 +68,7 @@ describe('workload JWTs from a configured issuer', () => {
             algorithms: ['RS256', 'ES256'],
             typ: 'at+jwt',
             subject_claim: 'client_id',
+            max_age: '1h',
             allow_insecure_http: true,
             jwks_cooldown: '0s',
             map: [{ claims: { client_id: 'etl-ci-client' }, service_account: 'etl-ci' }],
@@ -61,12 +82,22 @@ describe('workload JWTs from a configured issuer', () => {
             timeout: '1s',
             map: [{ claims: { sub: 'x' }, service_account: 'etl-ci' }],
           },
+          {
+            // default jwks_cache (10m) and jwks_cooldown (30s)
+            issuer: 'https://counted.example.test',
+            jwks_uri: `${keyServerUrl}/jwks`,
+            audiences: [RESOURCE],
+            allow_insecure_http: true,
+            map: [{ claims: { sub: 'counted-*', team: ['etl', 'ops'] }, service_account: 'etl-ci' }],
+          },
+          { issuer: keyServerUrl, audiences: [RESOURCE], allow_insecure_http: true, map: [{ claims: { sub: 'x' }, service_account: 'etl-ci' }] },
         ];
       },
     });
     other = await createDevIdp({ clients: [MACHINE], resourceServers: [{ resource: RESOURCE }] });
   });
   after(async () => {
+    await new Promise((r) => keyServer?.close(r));
     await other?.close();
     await stack?.close();
   });
@@ -135,6 +166,7 @@ describe('workload JWTs from a configured issuer', () => {
     await refusedWith(await asIdp({ iat: now + 600, exp: now + 900 }), 401, 'AIRLOCK_TOKEN_JWT_INVALID', 'iat');
     await refusedWith(await asIdp({}, { typ: 'JWT' }), 401, 'AIRLOCK_TOKEN_JWT_INVALID', 'typ');
     await refusedWith(await asIdp({ exp: undefined }), 401, 'AIRLOCK_TOKEN_JWT_INVALID', 'exp');
+    await refusedWith(await asIdp({ iat: now - 7200, exp: now + 300 }), 401, 'AIRLOCK_TOKEN_JWT_INVALID', 'max_age');
   });
 
   test('a key the IdP never published (unknown kid) and a token claiming the IdP but signed elsewhere are refused', async () => {
@@ -170,5 +202,22 @@ describe('workload JWTs from a configured issuer', () => {
     const j = await refusedWith(unmapped, 403, 'AIRLOCK_TOKEN_JWT_UNMAPPED');
     assert.equal(j.subject, 'stranger-client');
     await refusedWith(await asIdp({ iss: 'https://down.example.test', sub: 'x' }), 503, 'AIRLOCK_TOKEN_JWKS_UNAVAILABLE');
+  });
+
+  test('the JWKS is cached, and unknown kids do not refetch it within the cooldown; a discovery naming another issuer is not trusted', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const sign = async (kid: string, key: JWK, sub = 'counted-nightly', team = 'etl') =>
+      new SignJWT({ iss: 'https://counted.example.test', sub, team, aud: RESOURCE, iat: now, exp: now + 300 }).setProtectedHeader({ alg: 'ES256', kid }).sign(await importJWK(key, 'ES256'));
+    for (let i = 0; i < 3; i++) assert.equal((await call(stack, '/api/v1/dags/etl_daily', { headers: { authorization: `Bearer ${await sign('k1', countedKey)}` } })).status, 200);
+    assert.equal(jwksFetches, 1, 'one fetch for three tokens');
+    const rogue = { ...(await exportJWK((await generateKeyPair('ES256', { extractable: true })).privateKey)), alg: 'ES256' };
+    for (const kid of ['forged-a', 'forged-b', 'forged-c']) await refusedWith(await sign(kid, rogue), 401, 'AIRLOCK_TOKEN_JWT_INVALID', 'kid');
+    assert.equal(jwksFetches, 1, 'forged kids within the cooldown fetch nothing');
+    // claim rules: globs and lists, every claim must match
+    await refusedWith(await sign('k1', countedKey, 'counted-nightly', 'finance'), 403, 'AIRLOCK_TOKEN_JWT_UNMAPPED');
+    await refusedWith(await sign('k1', countedKey, 'nightly', 'ops'), 403, 'AIRLOCK_TOKEN_JWT_UNMAPPED');
+    assert.equal((await call(stack, '/api/v1/dags/etl_daily', { headers: { authorization: `Bearer ${await sign('k1', countedKey, 'counted-x', 'ops')}` } })).status, 200);
+    const viaDiscovery = await new SignJWT({ iss: keyServerUrl, sub: 'x', aud: RESOURCE, iat: now, exp: now + 300 }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).sign(await importJWK(countedKey, 'ES256'));
+    await refusedWith(viaDiscovery, 503, 'AIRLOCK_TOKEN_JWKS_UNAVAILABLE');
   });
 });

@@ -10,6 +10,8 @@ describe('audit config', () => {
     assert.equal(c.retention, 'forever');
     assert.equal(c.checkpoint_every, 1000);
     assert.deepEqual(c.sinks, []);
+    assert.equal(c.writer, 'thread', 'read events are written off the request thread by default');
+    assert.equal(auditSchema.parse({ writer: 'inline' }).writer, 'inline');
   });
   test('durations, sinks and secret headers', () => {
     const c = auditSchema.parse({
@@ -30,6 +32,8 @@ describe('audit config', () => {
       [{ sinks: [{ type: 'webhook', url: 'https://x.example.com', headers: { 'bad header': 'v' } }] }, 'sinks'],
       [{ sinks: [{ type: 'webhook', url: 'https://x.example.com', min_backoff: '1m', max_backoff: '1s' }] }, 'sinks'],
       [{ batch_size: 0 }, 'batch_size'],
+      [{ writer: 'async' }, 'writer'],
+      [{ writer: true }, 'writer'],
       [{ unknown_key: 1 }, ''],
     ];
     for (const [v, path] of bad) {

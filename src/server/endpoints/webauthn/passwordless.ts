@@ -4,6 +4,7 @@ import type { Identity } from '../../../identity/index.ts';
 import { safeReturnTo } from '../../../identity/index.ts';
 import { readSessionCookie, serializeSessionCookie } from '../../../session/index.ts';
 import { finishAuthentication, sha256b64, startAuthentication, webauthnErrors, webauthnFor } from '../../../webauthn/index.ts';
+import { applyScim } from '../../../scim/index.ts';
 import type { GatewayServices, RequestState } from '../../context.ts';
 import { sendJson } from '../../respond.ts';
 import type { Runtime } from '../../runtime.ts';
@@ -61,7 +62,7 @@ export async function passwordlessVerify(req: IncomingMessage, res: ServerRespon
   if (!user) throw webauthnErrors.PasswordlessLoginTooOld.create({ logMessage: 'no IdP login on record for the key owner' });
   if (user.disabledAt !== null) throw webauthnErrors.UserDisabled.create();
   if (now - user.lastLoginAt > d.cfg.passwordless.maxIdpLoginAge) throw webauthnErrors.PasswordlessLoginTooOld.create({ details: { login_url: `${rt.publicUrl}/.airlock/login` } });
-  const identity: Identity = Object.freeze({
+  const fromLogin: Identity = Object.freeze({
     kind: 'person' as const,
     sub: user.sub,
     username: user.username,
@@ -71,6 +72,8 @@ export async function passwordlessVerify(req: IncomingMessage, res: ServerRespon
     roles: Object.freeze(rt.roles.rolesFor(user.groups)),
     mfa: Object.freeze({ method: 'webauthn' as const, at: r.at, credentialId: r.credential.id }),
   });
+  // no IdP here: a deactivated or deleted SCIM record refuses the key too, and SCIM groups apply (docs/scim.md)
+  const identity = await applyScim(svc.store, rt.config.scim, rt.roles, fromLogin);
   const previous = readSessionCookie(rt.cookie, req.headers.cookie);
   if (previous) await svc.sessions.revoke(previous, 'replaced by a new login');
   const { id } = await svc.sessions.create(identity);
