@@ -61,11 +61,12 @@ export class KeyRing {
     const signing = pickSigning(keys, now);
     const latestRetire = keys.reduce((m, k) => Math.max(m, k.retiresAt), 0);
     if (!signing) {
-      await this.#storage.insert(await this.#generate(now, now));
+      // another worker or replica may create it at the same moment: the storage keeps exactly one
+      await this.#storage.insertUnlessCovered(await this.#generate(now, now), now);
       keys = (await this.#storage.list()).filter((k) => k.expiresAt > now);
     } else if (latestRetire - now <= this.#rotation.prepublishMs) {
       // publish the successor now; it starts signing when the current key retires
-      await this.#storage.insert(await this.#generate(now, latestRetire));
+      await this.#storage.insertUnlessCovered(await this.#generate(now, latestRetire), latestRetire);
       keys = (await this.#storage.list()).filter((k) => k.expiresAt > now);
     }
     await this.#storage.deleteExpired(now);

@@ -18,7 +18,11 @@ export interface StoredKey {
 /** Where keys live (the store's signing_keys table in production, memory in tests). */
 export interface KeyStorage {
   list(): Promise<StoredKey[]>;
-  insert(key: StoredKey): Promise<void>;
+  /**
+   * Stores the key unless a stored key already signs at `at` (activatesAt <= at < retiresAt, not expired);
+   * atomic across every process sharing the storage. True when this call stored it.
+   */
+  insertUnlessCovered(key: StoredKey, at: number): Promise<boolean>;
   deleteExpired(now: number): Promise<number>;
 }
 
@@ -28,9 +32,11 @@ export function memoryKeyStorage(): KeyStorage {
     async list() {
       return [...keys.values()];
     },
-    async insert(key) {
+    async insertUnlessCovered(key, at) {
       if (keys.has(key.kid)) throw new TypeError(`duplicate kid ${key.kid}`);
+      for (const k of keys.values()) if (k.activatesAt <= at && k.retiresAt > at && k.expiresAt > at) return false;
       keys.set(key.kid, key);
+      return true;
     },
     async deleteExpired(now) {
       let n = 0;

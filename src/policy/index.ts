@@ -4,6 +4,7 @@ export type { CanonicalTarget } from './canonicalize.ts';
 export type { CompiledPolicy, CompiledEnv } from './compile.ts';
 export type { RouteInfo, Action, DagSource, Permission, CatalogueSet } from './catalogue/index.ts';
 export { ACTIONS, CATALOGUE, DEFAULT_ROLES, routesFor } from './catalogue/index.ts';
+export { globToRegExp } from './glob.ts';
 export { compilePolicy } from './compile.ts';
 export { canonicalizeTarget, targetWithinPrefix } from './canonicalize.ts';
 export { classify } from './classify.ts';

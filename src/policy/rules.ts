@@ -1,4 +1,5 @@
 import { ACTIONS, type Action } from './catalogue/index.ts';
+import { globToRegExp } from './glob.ts';
 import { SubjectSet } from './subjects.ts';
 import type { DagMetadataSnapshot, Subject } from './types.ts';
 import type { DagRuleConfig } from '../config/schema/policy.ts';
@@ -32,11 +33,6 @@ export function compileRule(id: string, name: string, index: number, allow: DagR
   return { id, name, index, allow: grantMap(allow), deny: grantMap(deny) };
 }
 
-function globToRegExp(glob: string): RegExp {
-  let src = '';
-  for (const ch of glob) src += ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
-  return new RegExp(`^${src}$`, 'u');
-}
 
 export type RuleOutcome =
   | { kind: 'none' }

@@ -18,8 +18,8 @@ export function signingKeyStorage(store: Store): KeyStorage {
         expiresAt: r.expiresAt,
       }) as StoredKey);
     },
-    async insert(k) {
-      await repo.insert({ kid: k.kid, alg: k.alg, publicJwk: k.publicJwk, privateJwk: k.privateJwk, createdAt: k.createdAt, activatesAt: k.activatesAt, retiresAt: k.retiresAt, expiresAt: k.expiresAt } as never);
+    insertUnlessCovered(k, at) {
+      return repo.insertUnlessCovered({ kid: k.kid, alg: k.alg, publicJwk: k.publicJwk, privateJwk: k.privateJwk, createdAt: k.createdAt, activatesAt: k.activatesAt, retiresAt: k.retiresAt, expiresAt: k.expiresAt }, at);
     },
     async deleteExpired(now) {
       return repo.deleteExpired(now);

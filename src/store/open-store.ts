@@ -16,6 +16,7 @@ import type { AuditChainRepo } from './repos/audit-chain-repo.ts';
 import { tokenRepo, type TokenRepo } from './repos/token-repo.ts';
 import { replayGuardRepo, type ReplayGuardRepo } from './repos/replay-guard-repo.ts';
 import { scimRepo, type ScimRepo } from './repos/scim-repo.ts';
+import { deviceGrantRepo, type DeviceGrantRepo } from './repos/device-grant-repo.ts';
 
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
@@ -33,6 +34,8 @@ export interface Store {
   readonly replayGuards: ReplayGuardRepo;
   /** SCIM provisioning: users, groups, memberships (src/scim owns what they mean). */
   readonly scim: ScimRepo;
+  /** `airlock login` device grants (RFC 8628; src/tokens and the gateway's device endpoints own what they mean). */
+  readonly deviceGrants: DeviceGrantRepo;
   /** Resolves when the database answers; throws AIRLOCK_STORE_UNAVAILABLE otherwise. */
   ping(): Promise<void>;
   /** Closes the pool / file. Safe to call twice. */
@@ -77,12 +80,13 @@ function storeOn(backend: Backend): Store {
     db,
     sessions: sessionRepo(db),
     users: userRepo(db),
-    signingKeys: signingKeyRepo(db),
+    signingKeys: signingKeyRepo(db, (conn) => backend.beginMigration(conn)),
     loginStates: loginStateRepo(db),
     auditChain: backend.auditChain,
     tokens: tokenRepo(db),
     replayGuards: replayGuardRepo(db),
     scim: scimRepo(db),
+    deviceGrants: deviceGrantRepo(db),
     ping: () =>
       guarded('ping', async () => {
         await sql`select 1`.execute(db);

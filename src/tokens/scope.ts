@@ -1,4 +1,6 @@
-import type { Classification, Reason } from '../policy/index.ts';
+import { globToRegExp, type Classification, type Reason } from '../policy/index.ts';
+
+export { globToRegExp };
 
 /**
  * One ceiling on what a machine identity may do: the token's own scopes, or its service account's. A request
@@ -17,12 +19,6 @@ export interface ScopeLayer {
   readonly actionSet: ReadonlySet<string>;
 }
 
-/** A DAG glob ("*" any run of characters, "?" one) as an anchored regular expression ("-" and "/" are literal: a "u" pattern refuses them escaped). */
-export function globToRegExp(glob: string): RegExp {
-  let src = '';
-  for (const ch of glob) src += ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`^${src}$`, 'u');
-}
 
 export function scopeLayer(source: ScopeLayer['source'], label: string, s: { envs: readonly string[]; dags: readonly string[]; actions: readonly string[] }): ScopeLayer {
   return Object.freeze({

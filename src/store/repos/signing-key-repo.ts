@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../database.ts';
 import { guarded } from '../errors.ts';
@@ -24,6 +24,12 @@ export interface SigningKeyRepo {
   /** All keys, newest first (by created_at, then kid). */
   list(): Promise<SigningKeyRow[]>;
   insert(row: SigningKeyRow): Promise<void>;
+  /**
+   * Inserts the key unless a stored key already signs at `at` (activates_at <= at < retires_at, not expired),
+   * under the store's exclusive lock: workers and replicas that start (or rotate) at once create one key
+   * between them, never one each. True when this call inserted it.
+   */
+  insertUnlessCovered(row: SigningKeyRow, at: number): Promise<boolean>;
   /** Moves a key's retirement and/or expiry; true when the key exists. */
   updateSchedule(kid: string, change: { retiresAt?: number; expiresAt?: number }): Promise<boolean>;
   /** Deletes keys whose expires_at has passed; returns how many. */
@@ -32,7 +38,23 @@ export interface SigningKeyRepo {
 
 const jwkSchema = z.record(z.string(), z.unknown());
 
-export function signingKeyRepo(db: Kysely<Database>): SigningKeyRepo {
+/** Starts a transaction on `conn` holding the store's cross-process exclusive lock (the migration lock). */
+export type BeginExclusive = (conn: Kysely<Database>) => Promise<void>;
+
+function rowValues(k: SigningKeyRow) {
+  return {
+    kid: k.kid,
+    alg: k.alg,
+    public_jwk: JSON.stringify(k.publicJwk),
+    private_jwk: JSON.stringify(k.privateJwk),
+    created_at: k.createdAt,
+    activates_at: k.activatesAt,
+    retires_at: k.retiresAt,
+    expires_at: k.expiresAt,
+  };
+}
+
+export function signingKeyRepo(db: Kysely<Database>, beginExclusive: BeginExclusive): SigningKeyRepo {
   return {
     list: () =>
       guarded('signingKeys.list', async () => {
@@ -41,20 +63,29 @@ export function signingKeyRepo(db: Kysely<Database>): SigningKeyRepo {
       }),
     insert: (k) =>
       guarded('signingKeys.insert', async () => {
-        await db
-          .insertInto('signing_keys')
-          .values({
-            kid: k.kid,
-            alg: k.alg,
-            public_jwk: JSON.stringify(k.publicJwk),
-            private_jwk: JSON.stringify(k.privateJwk),
-            created_at: k.createdAt,
-            activates_at: k.activatesAt,
-            retires_at: k.retiresAt,
-            expires_at: k.expiresAt,
-          })
-          .execute();
+        await db.insertInto('signing_keys').values(rowValues(k)).execute();
       }),
+    insertUnlessCovered: (k, at) =>
+      guarded('signingKeys.insertUnlessCovered', () =>
+        db.connection().execute(async (conn) => {
+          await beginExclusive(conn);
+          try {
+            const covering = await conn
+              .selectFrom('signing_keys')
+              .select('kid')
+              .where('activates_at', '<=', at)
+              .where('retires_at', '>', at)
+              .where('expires_at', '>', at)
+              .executeTakeFirst();
+            if (!covering) await conn.insertInto('signing_keys').values(rowValues(k)).execute();
+            await sql`commit`.execute(conn);
+            return !covering;
+          } catch (err) {
+            await sql`rollback`.execute(conn).catch(() => undefined); // the original error is the one that matters
+            throw err;
+          }
+        }),
+      ),
     updateSchedule: (kid, change) => {
       if (change.retiresAt === undefined && change.expiresAt === undefined) {
         throw new TypeError('updateSchedule needs retiresAt and/or expiresAt');

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, describe, test } from 'node:test';
 import { sql } from 'kysely';
+import { KeyRing } from '../../../src/keys/index.ts';
+import { signingKeyStorage } from '../../../src/server/signing-key-storage.ts';
 import { migrations, type NewSessionRow, type NewTokenRow, type Store, type StoredIdentity } from '../../../src/store/index.ts';
 
 /** One suite for every backend: `openFn` opens the SAME database each time it is called. */
@@ -187,6 +189,32 @@ export function runStoreSuite(name: string, openFn: () => Promise<Store>): void 
       assert.equal(third.disabledAt, T0 + 60);
       assert.equal(await s.users.get(`sub-${uid()}`), undefined);
       assert.equal(await s.users.disable(`sub-${uid()}`, T0), false);
+    });
+
+    test('signing keys: openers that start at once create one key between them (insertUnlessCovered)', async () => {
+      const stores = [await open(), await open(), await open()];
+      // an instant no other test's key covers
+      const at = T0 + 400 * 86_400_000 + Math.floor(Math.random() * 1e9);
+      const key = (i: number) => ({
+        kid: `race-${uid()}-${i}`, alg: 'ES256', publicJwk: { kty: 'EC', i }, privateJwk: { kty: 'EC', d: 'x', i },
+        createdAt: at, activatesAt: at, retiresAt: at + 1000, expiresAt: at + 2000,
+      });
+      const results = await Promise.all(stores.flatMap((st, i) => [st.signingKeys.insertUnlessCovered(key(i), at), st.signingKeys.insertUnlessCovered(key(i + 10), at)].slice(0, st.kind === 'sqlite' ? 1 : 2)));
+      assert.equal(results.filter(Boolean).length, 1, 'exactly one opener inserted');
+      const covering = (await stores[0]!.signingKeys.list()).filter((k) => k.activatesAt <= at && k.retiresAt > at);
+      assert.equal(covering.length, 1);
+      // a successor (activating when the current one retires) is not "covered" by it
+      assert.equal(await stores[1]!.signingKeys.insertUnlessCovered({ ...key(99), activatesAt: at + 1000, retiresAt: at + 3000, expiresAt: at + 4000 }, at + 1000), true);
+      assert.equal(await stores[2]!.signingKeys.insertUnlessCovered({ ...key(98), activatesAt: at + 1000, retiresAt: at + 3000, expiresAt: at + 4000 }, at + 1000), false);
+    });
+
+    test('signing keys: key rings of several workers opening at once publish the same JWKS and sign with one key', async () => {
+      const stores = [await open(), await open(), await open()];
+      const now = T0 + 800 * 86_400_000 + Math.floor(Math.random() * 1e9);
+      const rings = await Promise.all(stores.map((st) => KeyRing.open(signingKeyStorage(st), {}, () => now)));
+      const kids = new Set(rings.map((r) => r.current().kid));
+      assert.equal(kids.size, 1, 'every ring signs with the same key');
+      for (const r of rings) assert.deepEqual(r.jwks(), rings[0]!.jwks());
     });
 
     test('signing keys: newest first, schedule updates, expiry deletes', async () => {
