@@ -10,6 +10,13 @@ export const DEMO_ROLES: Readonly<Record<string, string>> = Object.freeze({
 
 export const DEMO_CLIENT_ID = 'airlock-demo';
 
+/** The demo's per-DAG rules (see the banner and demo/README.md). */
+export const DEMO_DAG_RULES = Object.freeze([
+  { id: 'read-by-team', name: 'Only the data teams read DAGs', match: '*', allow: { read: ['group:airflow-admins', 'group:data-platform-ops', 'group:data-eng'] } },
+  { id: 'analysts-reporting', name: 'Analysts read the reporting DAGs', match: 'reporting_*', allow: { read: ['group:analysts'] } },
+  { id: 'finance-trigger', name: 'Finance DAGs are triggered by ops', match: 'finance_*', allow: { trigger: ['group:airflow-admins', 'group:data-platform-ops'] } },
+]);
+
 export interface DemoConfigInput {
   port: number;
   publicUrl: string;
@@ -44,9 +51,13 @@ export function renderDemoConfig(c: DemoConfigInput): string {
     // short, so that a group removed on the dev IdP's admin page (/admin) is refused within half a minute
     session: { claims_max_age: c.claimsMaxAge ?? '30s' },
     environments: {
-      prod: { host: 'localhost', upstream: c.prodUpstream, airflow: 2 },
-      dev: { host: 'localhost', path_prefix: '/dev', upstream: c.devUpstream, airflow: 3 },
+      // the stand-ins filter DAG lists like the airflow-airlock integration does (X-Airlock-Dag-Filter)
+      prod: { host: 'localhost', upstream: c.prodUpstream, airflow: 2, airflow_filters_dags: true },
+      dev: { host: 'localhost', path_prefix: '/dev', upstream: c.devUpstream, airflow: 3, airflow_filters_dags: true },
     },
+    // per-DAG rules: analysts (dave) see only the reporting DAGs, everywhere, in Airlock and inside Airflow's
+    // lists; finance DAGs are triggered by ops and admins only (carol, a User, is refused)
+    dags: [...DEMO_DAG_RULES],
     store: 'sqlite:./airlock.db',
   };
   return `# Written by the Airlock demo (demo/run.ts) at every start; edit demo/demo-config.ts instead.\n${stringify(doc)}`;

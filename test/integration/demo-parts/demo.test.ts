@@ -79,3 +79,36 @@ test('a user without a role never reaches Airflow', async () => {
   await api.arrayBuffer();
   assert.equal(demo.standins.prod.received.length, before);
 });
+
+test('per-DAG rules in the demo: dave sees only the reporting DAGs, inside Airflow 2 and 3 lists too; finance triggers are for ops', async () => {
+  const dave = await loginThroughGateway(demo.gatewayUrl, 'dave', 'dave-demo', { returnTo: '/api/v1/dags' });
+  assert.equal(dave.response.status, 200);
+  const v1 = (await dave.response.json()) as { dags: Array<{ dag_id: string }>; total_entries: number };
+  assert.deepEqual(v1.dags.map((d) => d.dag_id), ['reporting_hourly']);
+  assert.equal(v1.total_entries, 1);
+  const home = await fetch(`${demo.gatewayUrl}/home`, { headers: { cookie: dave.cookieHeader } });
+  const html = await home.text();
+  assert.equal(home.status, 200);
+  assert.deepEqual([...html.matchAll(/data-dag-id="([^"]+)"/g)].map((m) => m[1]), ['reporting_hourly'], "/home's DAG list");
+  assert.match(html, /id="dag-count">All 1</);
+  const v2 = await fetch(`${demo.gatewayUrl}/dev/api/v2/dags`, { headers: { cookie: dave.cookieHeader } });
+  assert.equal(v2.status, 200);
+  assert.deepEqual(((await v2.json()) as { dags: Array<{ dag_id: string }> }).dags.map((d) => d.dag_id), ['reporting_hourly']);
+  const other = await fetch(`${demo.gatewayUrl}/api/v1/dags/finance_daily`, { headers: { cookie: dave.cookieHeader } });
+  assert.equal(other.status, 403, 'a DAG outside his rules is refused by Airlock');
+  await other.arrayBuffer();
+
+  const trigger = (cookie: string) => fetch(`${demo.gatewayUrl}/api/v1/dags/finance_daily/dagRuns`, {
+    method: 'POST', headers: { cookie, 'content-type': 'application/json', origin: demo.gatewayUrl }, body: '{}',
+  });
+  const carol = await loginThroughGateway(demo.gatewayUrl, 'carol', 'carol-demo', { returnTo: '/.airlock/whoami' });
+  await carol.response.arrayBuffer();
+  const refused = await trigger(carol.cookieHeader);
+  assert.equal(refused.status, 403, 'carol (User) may not trigger finance DAGs');
+  assert.match(await refused.text(), /finance-trigger/);
+  const bob = await loginThroughGateway(demo.gatewayUrl, 'bob', 'bob-demo', { returnTo: '/.airlock/whoami' });
+  await bob.response.arrayBuffer();
+  const allowed = await trigger(bob.cookieHeader);
+  assert.ok(allowed.status < 300, `bob (Op) may: ${allowed.status}`);
+  await allowed.arrayBuffer();
+});
