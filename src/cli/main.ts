@@ -16,6 +16,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   sessions: async () => (await import('./commands/sessions.ts')).registerSessionsCommands,
   probe: async () => (await import('./commands/probe.ts')).registerProbe,
   tokens: async () => (await import('./commands/tokens.ts')).registerTokensCommands,
+  login: async () => (await import('./commands/login.ts')).registerLogin,
+  logout: async () => (await import('./commands/login.ts')).registerLogout,
 };
 
 function version(): string {

@@ -17,6 +17,8 @@ export interface MachineFacts {
   /** A workload JWT's issuer and subject claim. */
   readonly issuer?: string;
   readonly workloadSubject?: string;
+  /** A held request performed on a person's approval: the approver and the approval (the assertion's `approved_by`). */
+  readonly approvedBy?: { readonly sub: string; readonly username: string; readonly approvalId: string };
 }
 
 /**

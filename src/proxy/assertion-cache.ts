@@ -50,6 +50,14 @@ export class AssertionCache {
     return p;
   }
 
+  /**
+   * A one-off assertion, signed now and never cached or shared: for a request whose identity must not be reused by
+   * any other request (a held request performed on a person's approval carries `approved_by`).
+   */
+  mintOnce(identity: Identity, audience: string, now = Date.now(), dagRules?: DagRulesValue): Promise<string> {
+    return mintAssertion(this.ring, { issuer: this.issuer, audience, identity, ttlMs: this.ttlMs, now, ...(dagRules ? { dagRules } : {}) });
+  }
+
   /** Forget a session's assertions (logout, revocation). */
   evictSession(sessionId: string): void {
     for (const k of this.#entries.keys()) if (k.startsWith(`${sessionId}\u0000`)) this.#entries.delete(k);

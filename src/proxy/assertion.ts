@@ -57,6 +57,8 @@ export async function mintAssertion(ring: KeyRing, opts: MintOptions): Promise<s
     if (m.tokenName !== undefined) claims.token_name = m.tokenName;
     if (m.serviceAccount !== undefined) claims.service_account = m.serviceAccount;
     if (m.owner !== undefined && m.owner.sub !== id.sub) claims.act = { sub: m.owner.sub, preferred_username: m.owner.username };
+    // a held request performed on a person's approval: who approved it (docs/assertion-contract.md)
+    if (m.approvedBy !== undefined) claims.approved_by = { sub: m.approvedBy.sub, preferred_username: m.approvedBy.username, approval_id: m.approvedBy.approvalId };
   }
   if (isAnonymousCaller(id)) claims.anonymous = true; // an allow-listed request without a signed-in caller
   if (opts.dagRules !== undefined) claims.dag_rules = opts.dagRules;

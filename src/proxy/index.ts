@@ -15,6 +15,7 @@ export { encodeHeaderValue } from './header-value.ts';
 export { isApiRequest } from './api-request.ts';
 export { Upstreams, type Upstream, type UpstreamsOptions } from './upstreams.ts';
 export { forwardRequest, type ForwardOptions, type ForwardResult } from './forward.ts';
+export { forwardBuffered, type BufferedForwardOptions, type BufferedForwardResult } from './forward-buffered.ts';
 export { tunnelWebSocket, type TunnelOptions, type TunnelResult } from './websocket.ts';
 export { checkWebSocketOrigin } from './websocket-origin.ts';
 export * as proxyErrors from './errors.ts';

@@ -164,6 +164,11 @@ function reasonsOf(rs: RequestState): readonly string[] {
   return rs.errorCode ? [...rs.reasons, rs.errorCode] : rs.reasons;
 }
 
+/** The audit actor of an identity (approval events name the requester and the approver with it). */
+export function auditActorOf(i: Identity): AuditActor {
+  return cachedActor(i);
+}
+
 // the identity object is the same for every request of a session (until its roles or record change)
 const actors = new WeakMap<Identity, AuditActor>();
 

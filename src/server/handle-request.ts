@@ -6,6 +6,7 @@ import { decide, readBodyDagIds, type Decision } from '../policy/index.ts';
 import { decideForMachine } from '../tokens/index.ts';
 import { checkFraming, DAG_FILTER_APPLIED, DAG_FILTER_HEADER, forwardRequest, isApiRequest, isPublicHost, proxyErrors, refuseBody } from '../proxy/index.ts';
 import { auditBeforeForward, auditRequestDone, noteRequest } from './audit-hooks.ts';
+import { approvalNeeded, holdForApproval, readHeldBody } from './approvals/hold.ts';
 import { authenticateRequest } from './authenticate.ts';
 import { isSessionRenewal, retryAfterHeaders, silentLoginUrl, silentReauthApplies } from './reauth.ts';
 import type { GatewayServices, RequestState } from './context.ts';
@@ -93,8 +94,13 @@ async function pipeline(req: IncomingMessage, res: ServerResponse, svc: GatewayS
   rs.identity = identity;
   if (auth?.kind === 'session' && !cls.allowListed && webauthnGate(req, res, rt, rs, auth.identity, target.forwardTarget)) return;
 
+  // a token whose requests for this action need a person's approval: the body is read whole (approvals.max_body)
+  const held = auth?.kind === 'machine' && !cls.allowListed && approvalNeeded(rt, auth.machine.principal, sel.name, cls.action);
   let body: Buffer | undefined;
-  if (identity && cls.body !== 'none') {
+  if (held) {
+    body = await readHeldBody(req, rt.config.approvals.max_body);
+    if (cls.body !== 'none') cls = readBodyDagIds(cls, req.headers['content-type'], body);
+  } else if (identity && cls.body !== 'none') {
     body = await readLimitedBody(req, rt.config.max_inspected_body);
     cls = readBodyDagIds(cls, req.headers['content-type'], body);
   }
@@ -107,6 +113,10 @@ async function pipeline(req: IncomingMessage, res: ServerResponse, svc: GatewayS
     rs.decision = decision.effect;
     rs.reasons = decision.reasons.map((r) => r.code);
     if (decision.effect !== 'allow') return refuse(req, res, rt, rs, identity, decision);
+    if (held && auth?.kind === 'machine') {
+      tagResponse(res, rs);
+      return holdForApproval(req, res, svc, rt, rs, { principal: auth.machine.principal, env: sel.name, rawUrl, target: target.forwardTarget, path: target.path, cls, body: body ?? Buffer.alloc(0) });
+    }
     upstreamFilter = decision.upstreamFilter === true;
   } else {
     rs.decision = 'allow_listed';

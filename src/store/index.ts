@@ -10,6 +10,8 @@ export type { AuditChainRepo, ChainEnd, LinkRows } from './repos/audit-chain-rep
 export type { SigningKeyRepo, SigningKeyRow, Jwk } from './repos/signing-key-repo.ts';
 export type { TokenRepo, TokenRow, NewTokenRow, TokenKind, TokenListQuery } from './repos/token-repo.ts';
 export type { ScimRepo, ScimUserRow, ScimUserValues, ScimGroupRow, ScimGroupValues, ScimMember, ScimFilter, ScimPage, ScimWriteResult, ScimMatch, ScimLoginRecord } from './repos/scim-repo.ts';
+export type { DeviceGrantRepo, DeviceGrantRow, NewDeviceGrantRow, DeviceGrantStatus } from './repos/device-grant-repo.ts';
+export type { ApprovalRepo, ApprovalRow, NewApprovalRow, ApprovalStatus, ApprovalRequester, ApprovalPerson, ApprovalClient, ExecutionResult } from './repos/approval-repo.ts';
 export type { Migration } from './migrations/index.ts';
 export { migrations } from './migrations/index.ts';
 export { StoreUnavailable, StoreSchemaNewer, StoreCorruptRow, guarded } from './errors.ts';

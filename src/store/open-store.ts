@@ -16,6 +16,7 @@ import type { AuditChainRepo } from './repos/audit-chain-repo.ts';
 import { tokenRepo, type TokenRepo } from './repos/token-repo.ts';
 import { replayGuardRepo, type ReplayGuardRepo } from './repos/replay-guard-repo.ts';
 import { scimRepo, type ScimRepo } from './repos/scim-repo.ts';
+import { approvalRepo, type ApprovalRepo } from './repos/approval-repo.ts';
 import { deviceGrantRepo, type DeviceGrantRepo } from './repos/device-grant-repo.ts';
 
 export interface Store {
@@ -34,6 +35,8 @@ export interface Store {
   readonly replayGuards: ReplayGuardRepo;
   /** SCIM provisioning: users, groups, memberships (src/scim owns what they mean). */
   readonly scim: ScimRepo;
+  /** Machine requests held for a person's approval (src/approvals owns what they mean). */
+  readonly approvals: ApprovalRepo;
   /** `airlock login` device grants (RFC 8628; src/tokens and the gateway's device endpoints own what they mean). */
   readonly deviceGrants: DeviceGrantRepo;
   /** Resolves when the database answers; throws AIRLOCK_STORE_UNAVAILABLE otherwise. */
@@ -86,6 +89,7 @@ function storeOn(backend: Backend): Store {
     tokens: tokenRepo(db),
     replayGuards: replayGuardRepo(db),
     scim: scimRepo(db),
+    approvals: approvalRepo(db),
     deviceGrants: deviceGrantRepo(db),
     ping: () =>
       guarded('ping', async () => {

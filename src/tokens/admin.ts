@@ -35,6 +35,10 @@ export interface CreateTokenRequest {
   readonly serviceAccount?: string | undefined;
   /** An owner's token acts as the person ("person", default) or as an agent of the person ("agent"). */
   readonly kind?: 'person' | 'agent' | undefined;
+  /** How it is issued: "cli" (default) or "device" (airlock login). */
+  readonly origin?: 'cli' | 'device' | undefined;
+  /** Actions whose requests are held for a person's approval (a subset of `actions`; docs/machine-identities.md). */
+  readonly approval?: readonly string[] | undefined;
 }
 
 export interface IssuedToken {
@@ -55,6 +59,7 @@ export async function createToken(ctx: TokenAdminContext, req: CreateTokenReques
   const { kind, owner, sa } = await resolveWho(ctx, req, compiled.serviceAccounts);
   const scope = checkScopes(ctx.config, compiled.allowedActions, req, sa);
   const ttl = checkTtl(req.ttl ?? compiled.defaultTtl, compiled.maxTtl);
+  const approvalActions = checkApproval(req.approval ?? [], scope.actions);
   const { token, hash } = generateToken(kind);
   const row: TokenRow = {
     id: newTokenId(),
@@ -66,8 +71,8 @@ export async function createToken(ctx: TokenAdminContext, req: CreateTokenReques
     envs: scope.envs,
     dags: scope.dags,
     actions: scope.actions,
-    approvalActions: [],
-    origin: 'cli',
+    approvalActions,
+    origin: req.origin ?? 'cli',
     createdBy: ctx.by,
     createdAt: ctx.now,
     expiresAt: ctx.now + ttl,
@@ -196,6 +201,16 @@ function checkScopes(cfg: AirlockConfig, allowed: readonly string[], req: Pick<C
     for (const d of dags) if (!l.allDags && !l.dags.some((g) => g === d || (!/[*?]/.test(g) ? false : globToRegExp(g).test(d)))) throw refuse(`--dags ${d} is outside service account "${sa.name}" (dags ${l.dags.join(', ')})`);
   }
   return { envs, dags, actions };
+}
+
+/** --approval: actions of the token itself (an approval for an action the token may not take would never be asked). */
+function checkApproval(list: readonly string[], actions: readonly string[]): string[] {
+  const out = [...new Set(list)];
+  for (const a of out) {
+    if (!(TOKEN_ACTIONS as readonly string[]).includes(a)) throw refuse(`--approval ${a} is not one of ${TOKEN_ACTIONS.join(', ')}`);
+    if (!actions.includes(a)) throw refuse(`--approval ${a} is not among the token's --actions (${actions.join(', ')})`);
+  }
+  return out;
 }
 
 function checkTtl(ttl: number, max: number): number {

@@ -11,3 +11,4 @@ export { TokenBuckets } from './rate-limit.ts';
 export { describeMachine } from './describe.ts';
 export { createToken, listTokens, revokeToken, rotateToken, findUser, type TokenAdminContext, type TokenAudit, type CreateTokenRequest, type IssuedToken, type TokenListing } from './admin.ts';
 export * as tokenErrors from './errors.ts';
+export * as device from './device/index.ts';

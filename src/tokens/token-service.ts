@@ -108,6 +108,22 @@ export class TokenService {
     const hash = hashToken(value);
     const row = await this.#cached(this.#rows, `t:${hash}`, hash, (h) => this.#store.tokens.findByHash(h));
     if (row === null || !sameHash(row.secretHash, hash) || row.kind !== kind) throw TokenInvalid.create({ details: { reason: 'unknown' }, logMessage: 'unknown Airlock token' });
+    return this.#live(row, rt);
+  }
+
+  /**
+   * The principal of a token by id, read from the store now (not the cache): for a held request performed on a
+   * person's approval, which must still be made by a live token with its owner's current rights. Throws what
+   * authenticate() throws for a revoked or expired token or an inactive owner (AIRLOCK_TOKEN_INVALID when unknown).
+   */
+  async principalById(id: string, rt: TokenRuntime): Promise<MachineAuth> {
+    const row = await this.#store.tokens.get(id);
+    if (row === undefined) throw TokenInvalid.create({ details: { reason: 'unknown' }, logMessage: `token ${id} is unknown` });
+    if (row.ownerSub !== null) this.#owners.delete(row.ownerSub);
+    return this.#live(row, rt);
+  }
+
+  async #live(row: TokenRow, rt: TokenRuntime): Promise<MachineAuth> {
     const now = this.#now();
     const who = { token_id: row.id, token_name: row.name };
     if (row.revokedAt !== null) throw TokenRevoked.create({ details: who, logMessage: `revoked token ${row.id} used` });

@@ -111,9 +111,10 @@ export function registerTokensCommands(program: Command): void {
     .option('--owner <person>', 'the person who owns it (username, email or IdP subject of someone who signed in)')
     .option('--service-account <name>', 'act as this service account (tokens.service_accounts)')
     .option('--agent', 'with --owner: an agent acting for the person (its own name in Airflow, the person\'s rights)')
+    .option('--approval <actions>', 'actions held until a person approves each request, e.g. trigger,clear,pause,delete', list)
     .option('--json', 'print JSON')
     .option('--config <path>', CONFIG_HELP)
-    .action(async (o: { name: string; env: string[]; dags: string[]; actions: string[]; ttl?: number; owner?: string; serviceAccount?: string; agent?: boolean; json?: boolean; config?: string }) => {
+    .action(async (o: { name: string; env: string[]; dags: string[]; actions: string[]; ttl?: number; owner?: string; serviceAccount?: string; agent?: boolean; approval?: string[]; json?: boolean; config?: string }) => {
       await withAdmin(o.config, async (ctx) => {
         const { token, row } = await createToken(ctx, {
           name: o.name,
@@ -124,6 +125,7 @@ export function registerTokensCommands(program: Command): void {
           owner: o.owner,
           serviceAccount: o.serviceAccount,
           kind: o.agent ? 'agent' : undefined,
+          approval: o.approval,
         });
         if (o.json) {
           process.stdout.write(`${JSON.stringify({ token, id: row.id, name: row.name, kind: row.kind, expires_at: iso(row.expiresAt) })}\n`);

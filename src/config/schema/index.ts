@@ -11,6 +11,7 @@ import { policySections } from './policy.ts';
 import { webauthnSections } from './webauthn.ts';
 import { checkTokenReferences, tokenSections } from './tokens.ts';
 import { scimSections } from './scim.ts';
+import { approvalSections, checkApprovalReferences } from './approvals.ts';
 import { forwardAuthSchema } from './forward-auth.ts';
 
 const roleName = z.string().min(1, 'must not be empty');
@@ -52,6 +53,7 @@ export const configSchema = z
     ...webauthnSections,
     ...tokenSections,
     ...scimSections,
+    ...approvalSections,
   })
   .superRefine((cfg, ctx) => {
     // Runs even when other sections have issues (every problem at once), so every value is type-checked here.
@@ -72,6 +74,7 @@ export const configSchema = z
       });
     }
     checkTokenReferences(cfg, custom, ctx);
+    checkApprovalReferences(cfg, ctx);
     const fa = cfg.forward_auth as { enabled?: unknown } | undefined;
     if (fa?.enabled === true && Array.isArray(cfg.trusted_proxies) && cfg.trusted_proxies.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['forward_auth', 'enabled'], message: 'needs trusted_proxies listing the ingress (nginx, Traefik, Envoy) that asks /.airlock/authz' });
@@ -113,6 +116,7 @@ export type { SessionConfig } from './session.ts';
 export type { StoreConfig } from './store.ts';
 export type { AssertionConfig } from './assertion.ts';
 export type { TokensConfig, MachineIssuerConfig, ServiceAccountConfig } from './tokens.ts';
+export type { ApprovalsConfig } from './approvals.ts';
 export type { ScimConfig } from './scim.ts';
 export { TOKEN_ACTIONS, WORKLOAD_ALGORITHMS, DAG_GLOB, SERVICE_ACCOUNT_NAME } from './tokens.ts';
 export { text, httpUrl, duration, secret } from './common.ts';

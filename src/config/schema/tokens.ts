@@ -44,6 +44,8 @@ export const tokensSchema = z
     max_ttl: duration.default(30 * 86_400_000),
     /** Lifetime when --ttl is not given. */
     default_ttl: duration.default(3_600_000),
+    /** Lifetime of a person's token from `airlock login` (never longer than max_ttl). */
+    personal_ttl: duration.default(8 * 3_600_000),
     /** Actions a token may carry at all. */
     allowed_actions: z.array(action).min(1).default([...TOKEN_ACTIONS]),
     rate_limit: rateLimitSchema.prefault({}),

@@ -12,7 +12,9 @@ import { publicMetrics } from './metrics.ts';
 import { whoami } from './whoami.ts';
 import { tokenSelf } from './token-self.ts';
 import { WEBAUTHN_ROUTES } from './webauthn/index.ts';
+import { DEVICE_ROUTES } from './device/index.ts';
 import { isScimPath, scimEndpoint } from './scim/index.ts';
+import { approvalEndpoint, isApprovalPath } from '../approvals/endpoint.ts';
 import { isAuthzTarget } from '../../proxy/index.ts';
 import { forwardAuth } from '../forward-auth/authz.ts';
 
@@ -32,6 +34,7 @@ const ROUTES: Record<string, Partial<Record<string, Endpoint>>> = {
   '/.airlock/frontchannel-logout': { GET: frontchannelLogout },
   '/.airlock/token/self': { GET: tokenSelf },
   ...WEBAUTHN_ROUTES,
+  ...DEVICE_ROUTES,
 };
 
 /**
@@ -54,6 +57,7 @@ export async function handleGatewayEndpoint(req: IncomingMessage, res: ServerRes
   if (isAuthzTarget(req.url ?? '/')) return forwardAuth(req, res, svc, rt, rs);
   const url = new URL(req.url ?? '/', rt.publicOrigin);
   if (isScimPath(url.pathname)) return scimEndpoint(req, res, svc, rt, rs, url); // SCIM 2.0: its own auth and error shape
+  if (isApprovalPath(url.pathname)) return approvalEndpoint(req, res, svc, rt, rs, url); // held machine requests (a dynamic id)
   const route = ROUTES[url.pathname];
   if (!route) throw GatewayNotFound.create();
   const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');

@@ -4,6 +4,8 @@ import { BearerNotSupported } from '../errors.ts';
 import { clientAddress } from '../../proxy/index.ts';
 import type { GatewayServices, RequestState } from '../context.ts';
 import { sendJson } from '../respond.ts';
+import { actionsNeedingApproval } from '../../approvals/index.ts';
+import type { MachinePrincipal } from '../../tokens/index.ts';
 import type { Runtime } from '../runtime.ts';
 
 /**
@@ -24,5 +26,29 @@ export async function tokenSelf(req: IncomingMessage, res: ServerResponse, svc: 
   }
   const auth = await svc.tokens.authenticate(cred, rt, ip);
   rs.identity = auth.principal.identity;
-  sendJson(res, 200, describeMachine(auth, rt.tokens, svc.now()));
+  const out = describeMachine(auth, rt.tokens, svc.now());
+  sendJson(res, 200, { ...out, ...approvalFacts(auth.principal.token, rt) });
+}
+
+/**
+ * The approval part of /.airlock/token/self: the actions held for a person's approval (the token's own list, plus
+ * approvals.agent_actions for an agent token, per environment the token may reach) and how holding works.
+ */
+function approvalFacts(t: MachinePrincipal['token'], rt: Runtime): Record<string, unknown> {
+  const forced = rt.config.approvals.agent_actions;
+  const byEnv: Record<string, readonly string[]> = {};
+  const all = new Set<string>(t?.approvalActions ?? []);
+  if (t !== undefined) {
+    const envs = t.envs.includes('*') ? Object.keys(rt.config.environments) : t.envs;
+    for (const env of envs) {
+      const list = actionsNeedingApproval(t, env, forced).filter((a) => t.actions.includes(a));
+      if (list.length > 0) byEnv[env] = list;
+      for (const a of list) all.add(a);
+    }
+  }
+  return {
+    actions_needing_approval: [...all].filter((a) => t === undefined || t.actions.includes(a) || t.approvalActions.includes(a)),
+    actions_needing_approval_by_env: byEnv,
+    approval: { held_status: 202, expires_in: Math.floor(rt.config.approvals.ttl / 1000), max_body_bytes: rt.config.approvals.max_body },
+  };
 }

@@ -5,6 +5,8 @@ import { webauthn } from './0004_webauthn.ts';
 import { tokens } from './0005_tokens.ts';
 import { sessionRefresh } from './0006_session_refresh.ts';
 import { scim } from './0007_scim.ts';
+import { approvals } from './0009_approvals.ts';
+import { deviceGrants } from './0008_device_grants.ts';
 import type { Migration } from './migration.ts';
 
 export type { Migration } from './migration.ts';
@@ -18,4 +20,6 @@ export const migrations: readonly Migration[] = Object.freeze([
   tokens,
   sessionRefresh,
   scim,
+  deviceGrants,
+  approvals,
 ]);

@@ -4,7 +4,7 @@ import { after, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { KeyRing } from '../../../src/keys/index.ts';
 import { signingKeyStorage } from '../../../src/server/signing-key-storage.ts';
-import { migrations, type NewSessionRow, type NewTokenRow, type Store, type StoredIdentity } from '../../../src/store/index.ts';
+import { migrations, type NewApprovalRow, type NewSessionRow, type NewTokenRow, type Store, type StoredIdentity } from '../../../src/store/index.ts';
 
 /** One suite for every backend: `openFn` opens the SAME database each time it is called. */
 export function runStoreSuite(name: string, openFn: () => Promise<Store>): void {
@@ -451,6 +451,116 @@ export function runStoreSuite(name: string, openFn: () => Promise<Store>): void 
       const a = (await s.scim.insertUser(uuid(), scimUser(`c.${uid().toLowerCase()}`), T0)) as { id: string };
       await s.db.updateTable('scim_users').set({ resource: '[1,2]' }).where('id', '=', a.id).execute();
       await assert.rejects(s.scim.getUser(a.id), (e: any) => e.code === 'AIRLOCK_STORE_CORRUPT_ROW');
+    });
+
+    test('device grants: insert, lookups, polls (interval grows), one decision, one issue, expiry and clean-up', async () => {
+      const s = await open();
+      const hash = uid();
+      const userCode = `BCDF${uid().replace(/[^A-Z]/g, '').slice(0, 4).padEnd(4, 'G')}`;
+      await s.deviceGrants.insert({ deviceCodeHash: hash, userCode, clientId: 'airlock-cli', envs: ['prod'], actions: ['read', 'trigger'], tokenTtl: 28_800_000, clientIp: '10.0.0.9', intervalMs: 5000, createdAt: T0, expiresAt: T0 + 600_000 });
+      const fresh = await s.deviceGrants.byDeviceCodeHash(hash);
+      assert.deepEqual(fresh, { deviceCodeHash: hash, userCode, clientId: 'airlock-cli', envs: ['prod'], actions: ['read', 'trigger'], tokenTtl: 28_800_000, clientIp: '10.0.0.9', status: 'pending', intervalMs: 5000, lastPolledAt: null, decidedBy: null, decidedAt: null, tokenId: null, createdAt: T0, expiresAt: T0 + 600_000 });
+      assert.deepEqual(await s.deviceGrants.byUserCode(userCode), fresh);
+      assert.equal(await s.deviceGrants.byUserCode('ZZZZZZZZ'), undefined);
+      assert.equal(await s.deviceGrants.byDeviceCodeHash(uid()), undefined);
+      await assert.rejects(s.deviceGrants.insert({ ...fresh!, deviceCodeHash: uid() }), (e: any) => e.code === 'AIRLOCK_STORE_UNAVAILABLE' || /unique|duplicate/i.test(String(e.cause?.message ?? e.message)), 'user codes are unique');
+      await s.deviceGrants.recordPoll(hash, T0 + 5000, 0);
+      await s.deviceGrants.recordPoll(hash, T0 + 6000, 5000);
+      const polled = await s.deviceGrants.byDeviceCodeHash(hash);
+      assert.deepEqual([polled!.lastPolledAt, polled!.intervalMs], [T0 + 6000, 10_000]);
+      assert.equal(await s.deviceGrants.markIssued(hash, T0 + 7000), false, 'not approved yet');
+      assert.equal(await s.deviceGrants.decide(userCode, 'approved', 'sub-ada', T0 + 600_000), false, 'expired');
+      assert.equal(await s.deviceGrants.decide(userCode, 'approved', 'sub-ada', T0 + 8000), true);
+      assert.equal(await s.deviceGrants.decide(userCode, 'denied', 'sub-eve', T0 + 9000), false, 'decided once');
+      assert.equal(await s.deviceGrants.markIssued(hash, T0 + 600_000), false, 'expired');
+      const [a, b] = await Promise.all([s.deviceGrants.markIssued(hash, T0 + 10_000), s.deviceGrants.markIssued(hash, T0 + 10_000)]);
+      assert.deepEqual([a, b].sort(), [false, true], 'issued once');
+      await s.deviceGrants.recordToken(hash, 'tok_abc');
+      const done = await s.deviceGrants.byDeviceCodeHash(hash);
+      assert.deepEqual([done!.status, done!.decidedBy, done!.decidedAt, done!.tokenId], ['issued', 'sub-ada', T0 + 8000, 'tok_abc']);
+      assert.ok((await s.deviceGrants.deleteExpired(T0 + 600_000)) >= 1);
+      assert.equal(await s.deviceGrants.byDeviceCodeHash(hash), undefined);
+    });
+
+    test('device grants: a corrupt status is refused, not defaulted', async () => {
+      const s = await open();
+      const hash = uid();
+      await s.deviceGrants.insert({ deviceCodeHash: hash, userCode: `Q${uid().slice(0, 7)}`, clientId: 'airlock-cli', envs: ['*'], actions: ['read'], tokenTtl: 1000, clientIp: null, intervalMs: 5000, createdAt: T0, expiresAt: T0 + 1000 });
+      await s.db.updateTable('device_grants').set({ status: 'granted' }).where('device_code_hash', '=', hash).execute();
+      await assert.rejects(s.deviceGrants.byDeviceCodeHash(hash), (e: any) => e.code === 'AIRLOCK_STORE_CORRUPT_ROW');
+    });
+
+    const held = (over: Partial<NewApprovalRow> = {}): NewApprovalRow => ({
+      id: `apr_${uid()}`,
+      requestId: `req-${uid()}`,
+      tokenId: 'tok_agent',
+      requester: { kind: 'agent', sub: 'agent:bot', username: 'agent:bot', tokenName: 'bot', owner: { sub: 'sub-alice', username: 'alice' } },
+      env: 'prod',
+      method: 'POST',
+      rawUrl: '/api/v1/dags/etl_x/dagRuns',
+      client: { ip: '192.0.2.7', proto: 'https', host: 'airflow.example.com', port: 443 },
+      host: 'airflow.example.com',
+      target: '/api/v1/dags/etl_x/dagRuns',
+      action: 'trigger',
+      dagIds: ['etl_x'],
+      headers: [['content-type', 'application/json']],
+      body: Buffer.from([0x7b, 0x7d, 0x00, 0xff]),
+      bodySha256: 'h',
+      createdAt: T0,
+      expiresAt: T0 + 900_000,
+      ...over,
+    });
+
+    test('approvals: insert and get round-trip every field (the body byte for byte) with status pending', async () => {
+      const s = await open();
+      const row = held();
+      await s.approvals.insert(row);
+      const got = await s.approvals.get(row.id);
+      assert.deepEqual(got, { ...row, status: 'pending', decidedBy: null, decidedAt: null, executedAt: null, upstreamStatus: null, upstreamBody: null, upstreamContentType: null, error: null });
+      assert.equal(await s.approvals.get('apr_none'), undefined);
+    });
+
+    test('approvals: decide is a compare-and-swap: one of many concurrent approvals wins, from two connections; expired and decided rows never move', async () => {
+      const [a, b] = [await open(), await open()];
+      const row = held();
+      await a.approvals.insert(row);
+      const alice = { sub: 's-a', username: 'alice' };
+      const bob = { sub: 's-b', username: 'bob' };
+      const wins = await Promise.all([a, b, a, b, a, b].map((st, i) => st.approvals.decide(row.id, 'executing', i % 2 ? bob : alice, T0 + 1)));
+      assert.equal(wins.filter(Boolean).length, 1);
+      assert.equal(await a.approvals.decide(row.id, 'denied', alice, T0 + 2), false, 'a decided row cannot be denied after');
+      const mid = await b.approvals.get(row.id);
+      assert.equal(mid?.status, 'executing');
+      assert.equal(mid?.decidedAt, T0 + 1);
+      const result = { status: 'executed' as const, upstreamStatus: 200, upstreamBody: Buffer.from('{"ok":1}'), upstreamContentType: 'application/json', error: null };
+      assert.equal(await a.approvals.finish(row.id, result, T0 + 3), true);
+      assert.equal(await b.approvals.finish(row.id, result, T0 + 4), false, 'finished once');
+      const done = await a.approvals.get(row.id);
+      assert.equal(done?.status, 'executed');
+      assert.equal(done?.upstreamStatus, 200);
+      assert.deepEqual(done?.upstreamBody, Buffer.from('{"ok":1}'));
+      assert.equal(done?.executedAt, T0 + 3);
+      const late = held({ expiresAt: T0 + 10 });
+      await a.approvals.insert(late);
+      assert.equal(await a.approvals.decide(late.id, 'executing', alice, T0 + 10), false, 'expired at expires_at');
+      assert.equal(await a.approvals.decide(late.id, 'denied', alice, T0 + 11), false);
+      assert.equal((await a.approvals.get(late.id))?.status, 'pending');
+      const denied = held();
+      await a.approvals.insert(denied);
+      assert.equal(await a.approvals.decide(denied.id, 'denied', bob, T0 + 1), true);
+      assert.equal(await b.approvals.decide(denied.id, 'executing', alice, T0 + 2), false, 'denied is final');
+      assert.equal(await b.approvals.finish(denied.id, result, T0 + 3), false, 'a denied row is never executed');
+      assert.deepEqual((await a.approvals.get(denied.id))?.decidedBy, bob);
+    });
+
+    test('approvals: a corrupt status or JSON column is refused, not defaulted', async () => {
+      const s = await open();
+      const row = held();
+      await s.approvals.insert(row);
+      await s.db.updateTable('approvals').set({ status: 'maybe' }).where('id', '=', row.id).execute();
+      await assert.rejects(s.approvals.get(row.id), (e: any) => e.code === 'AIRLOCK_STORE_CORRUPT_ROW');
+      await s.db.updateTable('approvals').set({ status: 'pending', headers: '{"a":1}' }).where('id', '=', row.id).execute();
+      await assert.rejects(s.approvals.get(row.id), (e: any) => e.code === 'AIRLOCK_STORE_CORRUPT_ROW');
     });
 
     test('ping answers while open; after close ping and queries are AIRLOCK_STORE_UNAVAILABLE', async () => {

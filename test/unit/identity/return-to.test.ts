@@ -34,6 +34,16 @@ describe('safeReturnTo', () => {
     assert.equal(safeReturnTo('/.airlocked'), '/.airlocked');
   });
 
+  test('except the device approval page of airlock login, and only its exact path', () => {
+    assert.equal(safeReturnTo('/.airlock/device?user_code=BCDF-GHJK'), '/.airlock/device?user_code=BCDF-GHJK');
+    assert.equal(safeReturnTo('/.airlock/device'), '/.airlock/device');
+    assert.equal(safeReturnTo('/.airlock/device/token'), '/');
+    assert.equal(safeReturnTo('/.airlock/device/code'), '/');
+    assert.equal(safeReturnTo('/.airlock/devices'), '/');
+    assert.equal(safeReturnTo('/.airlock/%64evice'), '/');
+    assert.equal(safeReturnTo('/x/../.airlock/device/../login'), '/');
+  });
+
   const vectors = [
     '//evil',
     '//evil.example/path',

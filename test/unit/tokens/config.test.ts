@@ -81,3 +81,13 @@ machine_issuers:
   assert.match(p['machine_issuers[0].map[0].service_account']!, /unknown service account "nobody"/);
   assert.match(p['machine_issuers[1].issuer']!, /listed twice|https/);
 });
+
+test('tokens.personal_ttl (airlock login): default 8h, never longer than max_ttl', async () => {
+  const { device } = await import('../../../src/tokens/index.ts');
+  const c = parse('');
+  assert.equal(c.tokens.personal_ttl, 8 * 3_600_000);
+  assert.equal(device.personalTtl(c), 8 * 3_600_000);
+  assert.equal(device.personalTtl(parse('tokens: { personal_ttl: 30m }\n')), 30 * 60_000);
+  assert.equal(device.personalTtl(parse('tokens: { max_ttl: 2h, default_ttl: 1h, personal_ttl: 8h }\n')), 2 * 3_600_000);
+  assert.ok(problems('tokens: { personal_ttl: soon }\n')['tokens.personal_ttl'], 'a bad duration is reported at its path');
+});
