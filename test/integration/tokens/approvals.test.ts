@@ -228,6 +228,28 @@ describe('AI agents under human oversight: held requests and approvals', () => {
     assert.equal(ev[2]!.detail?.error, 'AIRLOCK_TOKEN_REVOKED');
   });
 
+  test('approved after the owner lost the right: decided again at execution, not performed, ends "failed"', async () => {
+    const t = await admin.issue({ name: 'owner-bot', envs: ['prod'], dags: ['etl_*'], actions: ['trigger'], owner: 'carol', kind: 'agent', approval: ['trigger'], ttl: 600_000 });
+    const r = await h.hold(t.token);
+    assert.equal(r.status, 202, r.text);
+    const carol = stack.idp.users.find((u) => u.username === 'carol')!;
+    const groups = carol.groups;
+    try {
+      (carol as { groups: readonly string[] }).groups = ['analysts']; // the IdP moves carol to a Viewer group
+      await signIn(stack, 'carol');
+      const before = h.triggersReceived().length;
+      const a = await h.decide(bob, r.json.approval_id, 'approve', r.json.body_sha256);
+      assert.equal(a.status, 200, a.text);
+      assert.equal(a.json?.status, 'failed');
+      assert.equal(h.triggersReceived().length, before, 'nothing performed');
+      const ev = (await queryEvents(admin.store, { type: 'approval' })).map((e) => e.event).filter((e) => e.detail?.approval_id === r.json.approval_id);
+      assert.deepEqual(ev.map((e) => e.detail?.event), ['held', 'approved', 'failed']);
+    } finally {
+      (carol as { groups: readonly string[] }).groups = groups;
+      await signIn(stack, 'carol');
+    }
+  });
+
   test('a denied request is final: never performed, the requester sees "denied"', async () => {
     const r = await h.hold(bot);
     const id = r.json.approval_id as string;
