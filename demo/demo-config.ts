@@ -12,10 +12,24 @@ export const DEMO_CLIENT_ID = 'airlock-demo';
 
 /** The demo's per-DAG rules (see the banner and demo/README.md). */
 export const DEMO_DAG_RULES = Object.freeze([
-  { id: 'read-by-team', name: 'Only the data teams read DAGs', match: '*', allow: { read: ['group:airflow-admins', 'group:data-platform-ops', 'group:data-eng'] } },
+  // svc:etl-ci is the demo CI token's service account (its token reaches example_etl only: see DEMO_TOKENS_SECTION)
+  { id: 'read-by-team', name: 'Only the data teams (and the ETL CI) read DAGs', match: '*', allow: { read: ['group:airflow-admins', 'group:data-platform-ops', 'group:data-eng', 'user:svc:etl-ci'] } },
   { id: 'analysts-reporting', name: 'Analysts read the reporting DAGs', match: 'reporting_*', allow: { read: ['group:analysts'] } },
   { id: 'finance-trigger', name: 'Finance DAGs are triggered by ops', match: 'finance_*', allow: { trigger: ['group:airflow-admins', 'group:data-platform-ops'] } },
 ]);
+
+/** Machine identities of the demo (docs/machine-identities.md): the CI's service account; tokens live at most a day. */
+export const DEMO_TOKENS_SECTION = Object.freeze({
+  max_ttl: '24h',
+  service_accounts: {
+    'etl-ci': { role: 'User', description: 'The demo ETL pipeline CI', envs: ['prod'], dags: ['example_etl'], actions: ['read', 'trigger'] },
+  },
+});
+
+/** Every agent token's trigger, clear, pause and delete in prod waits for a person's approval (security key). */
+export const DEMO_APPROVALS_SECTION = Object.freeze({
+  agent_actions: { prod: ['trigger', 'clear', 'pause', 'delete'] },
+});
 
 export interface DemoConfigInput {
   port: number;
@@ -58,6 +72,9 @@ export function renderDemoConfig(c: DemoConfigInput): string {
     // per-DAG rules: analysts (dave) see only the reporting DAGs, everywhere, in Airlock and inside Airflow's
     // lists; finance DAGs are triggered by ops and admins only (carol, a User, is refused)
     dags: [...DEMO_DAG_RULES],
+    // the CI token and the agent token that demo/run.ts issues at every start (demo/demo-tokens.ts)
+    tokens: DEMO_TOKENS_SECTION,
+    approvals: DEMO_APPROVALS_SECTION,
     store: 'sqlite:./airlock.db',
   };
   return `# Written by the Airlock demo (demo/run.ts) at every start; edit demo/demo-config.ts instead.\n${stringify(doc)}`;

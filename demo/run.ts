@@ -7,6 +7,7 @@ import { createDevIdp, type DemoUser, type DevIdp } from './idp/index.ts';
 import { startAirflowStandin, type AirflowStandin } from './airflow-standin/index.ts';
 import { DEMO_CLIENT_ID, renderDemoConfig } from './demo-config.ts';
 import { demoBanner } from './banner.ts';
+import { issueDemoTokens, type DemoTokens } from './demo-tokens.ts';
 
 export interface DemoOptions {
   /** Gateway port; default 8080. */
@@ -29,6 +30,10 @@ export interface RunningDemo {
   readonly idp: DevIdp;
   readonly standins: { readonly prod: AirflowStandin; readonly dev: AirflowStandin };
   readonly configPath: string;
+  /** The CI token and the agent token issued at this start (secrets also in files in the demo dir, mode 0600). */
+  readonly tokens: DemoTokens;
+  /** The banner (printed unless quiet). */
+  readonly banner: string;
   close(): Promise<void>;
 }
 
@@ -87,8 +92,10 @@ export async function startDemo(opts: DemoOptions = {}): Promise<RunningDemo> {
 
     const gateway = await startGateway({ configPath, workers: opts.workers ?? 1 });
     closers.push(() => gateway.close());
-    if (!opts.quiet) process.stdout.write(`${demoBanner({ gatewayUrl: publicUrl, issuer: idp.issuer, users: idp.users, configPath })}\n`);
-    return { gatewayUrl: publicUrl, users: idp.users, idp, standins: { prod, dev }, configPath, close: closeAll };
+    const tokens = await issueDemoTokens({ configPath, dir, users: idp.users });
+    const banner = demoBanner({ gatewayUrl: publicUrl, issuer: idp.issuer, users: idp.users, configPath, tokens });
+    if (!opts.quiet) process.stdout.write(`${banner}\n`);
+    return { gatewayUrl: publicUrl, users: idp.users, idp, standins: { prod, dev }, configPath, tokens, banner, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

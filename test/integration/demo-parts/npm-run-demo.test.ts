@@ -5,7 +5,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from '../gateway/harness.ts';
@@ -43,6 +43,12 @@ test('npm run demo: banner, login as a demo user, Airflow through the gateway, c
   const gateway = `http://localhost:${port}`;
   assert.match(out, new RegExp(`Open ${gateway}/`));
   assert.match(out, /alice\s+alice-demo\s+Admin/);
+  // the ready CI token: its file is named in the banner, and the printed command works
+  const ciFile = join(dir, 'etl-ci.token');
+  assert.ok(out.includes(`curl -s -H "Authorization: Bearer $(cat ${ciFile})" ${gateway}/api/v1/dags/example_etl/dagRuns`), out.slice(-3000));
+  const ciRuns = await fetch(`${gateway}/api/v1/dags/example_etl/dagRuns`, { headers: { authorization: `Bearer ${readFileSync(ciFile, 'utf8').trim()}` } });
+  assert.equal(ciRuns.status, 200);
+  await ciRuns.arrayBuffer();
 
   const { cookieHeader, response, finalUrl } = await loginThroughGateway(gateway, 'carol', 'carol-demo', { returnTo: '/api/v1/dags' });
   assert.equal(new URL(finalUrl).origin, gateway);
