@@ -17,12 +17,17 @@ async function loadAllAreas(): Promise<void> {
   }
 }
 
-test('every registered error code is documented in docs/errors.md with its status', async () => {
+/** Every area's index and every errors.ts file: all the codes the gateway can raise. */
+async function loadAllCodes(): Promise<void> {
   await loadAllAreas();
   for (const file of await listTs(new URL('./', SRC))) {
     if (file.includes('/cli/') || !/errors?\.ts$/.test(file)) continue;
     await import(file);
   }
+}
+
+test('every registered error code is documented in docs/errors.md with its status', async () => {
+  await loadAllCodes();
   const doc = await readFile(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
   const errors = registeredErrors();
   assert.ok(errors.length > 20, `expected the areas to register their codes, got ${errors.length}`);
@@ -33,6 +38,20 @@ test('every registered error code is documented in docs/errors.md with its statu
     else if (!row.includes(String(e.status))) missing.push(`${e.code} (status ${e.status} not in its row)`);
   }
   assert.deepEqual(missing, [], `docs/errors.md is missing:\n${missing.join('\n')}`);
+});
+
+test('docs/errors.md lists each code once, and only codes that exist (gateway or the Python integration)', async () => {
+  await loadAllCodes();
+  const doc = await readFile(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
+  const python = await readFile(new URL('../../../integrations/airflow/src/airflow_airlock/errors.py', import.meta.url), 'utf8');
+  const rows = [...doc.matchAll(/^\| `(AIRLOCK_[A-Z0-9_]+)`/gm)].map((m) => m[1]!);
+  assert.ok(rows.length > 20);
+  const seen = new Set<string>();
+  const twice = rows.filter((c) => (seen.has(c) ? true : (seen.add(c), false)));
+  assert.deepEqual(twice, [], 'codes with more than one row');
+  const registered = new Set(registeredErrors().map((e) => e.code));
+  const stale = rows.filter((c) => !registered.has(c) && !python.includes(`"${c}"`));
+  assert.deepEqual(stale, [], 'rows for codes nothing raises');
 });
 
 test('error codes follow AIRLOCK_<AREA>_<WHAT> and statuses are HTTP statuses', () => {
