@@ -1,27 +1,10 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { ConfigError, formatProblems, loadConfig, resolveConfigPath, type AirlockConfig } from '../../config/index.ts';
+import type { AirlockConfig } from '../../config/index.ts';
+import { withStore } from './with-store.ts';
 import { openStore, type Store } from '../../store/index.ts';
 import { appendEvents, buildEvent } from '../../audit/index.ts';
 import { listKeys, loggingSink, revokeKey, toAuditInput, webauthnFor, type KeyListing, type WebauthnEvent } from '../../webauthn/index.ts';
-
-async function withStore<T>(configOption: string | undefined, fn: (store: Store, cfg: AirlockConfig) => Promise<T>): Promise<T | undefined> {
-  let cfg: AirlockConfig;
-  try {
-    cfg = await loadConfig(resolveConfigPath(configOption));
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`${err.problems.length} config problem(s)\n${formatProblems(err.problems)}\n`);
-    process.exitCode = 2;
-    return undefined;
-  }
-  const store = await openStore(cfg.store);
-  try {
-    return await fn(store, cfg);
-  } finally {
-    await store.close();
-  }
-}
 
 const iso = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z'));
 

@@ -1,28 +1,11 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { appendEvents, buildEvent, type AuditActor } from '../../audit/index.ts';
-import { ConfigError, formatProblems, loadConfig, resolveConfigPath, type AirlockConfig } from '../../config/index.ts';
+import type { AirlockConfig } from '../../config/index.ts';
+import { withStore } from './with-store.ts';
 import { isAirlockError } from '../../errors/index.ts';
 import { announceRevocation, listSessions, revokeSessions, sessionHandle, type SessionSelector } from '../../session/index.ts';
 import { openStore, type RevokedSession, type SessionRow, type Store } from '../../store/index.ts';
-
-async function withStore(configOption: string | undefined, fn: (store: Store, cfg: AirlockConfig) => Promise<void>): Promise<void> {
-  let cfg: AirlockConfig;
-  try {
-    cfg = await loadConfig(resolveConfigPath(configOption));
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`${err.problems.length} config problem(s)\n${formatProblems(err.problems)}\n`);
-    process.exitCode = 2;
-    return;
-  }
-  const store = await openStore(cfg.store);
-  try {
-    await fn(store, cfg);
-  } finally {
-    await store.close();
-  }
-}
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 

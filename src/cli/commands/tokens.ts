@@ -1,7 +1,8 @@
 import { userInfo } from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
 import { appendEvents, buildEvent, type AuditEventInput } from '../../audit/index.ts';
-import { ConfigError, formatProblems, loadConfig, parseDuration, resolveConfigPath, type AirlockConfig } from '../../config/index.ts';
+import { parseDuration } from '../../config/index.ts';
+import { loadConfigOrReport } from './with-store.ts';
 import { isAirlockError } from '../../errors/index.ts';
 import { openStore, type Store } from '../../store/index.ts';
 import { createToken, listTokens, revokeToken, rotateToken, type TokenAdminContext, type TokenListing } from '../../tokens/index.ts';
@@ -10,15 +11,8 @@ const CONFIG_HELP = 'config file (default: $AIRLOCK_CONFIG, then ./airlock.yaml)
 
 /** Opens the store the config names; config problems and refusals are printed (exit 2 / 1), never thrown. */
 async function withAdmin(configOption: string | undefined, fn: (ctx: TokenAdminContext, store: Store) => Promise<void>): Promise<void> {
-  let cfg: AirlockConfig;
-  try {
-    cfg = await loadConfig(resolveConfigPath(configOption));
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`${err.problems.length} config problem(s)\n${formatProblems(err.problems)}\n`);
-    process.exitCode = 2;
-    return;
-  }
+  const cfg = await loadConfigOrReport(configOption);
+  if (!cfg) return;
   const store = await openStore(cfg.store);
   // every change goes into the audit hash chain (durable: committed before the command reports success)
   const audit = async (e: AuditEventInput) => {
