@@ -2,12 +2,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { approvalErrors, checkDecidable, viewOf } from '../../approvals/index.ts';
 import type { Identity } from '../../identity/index.ts';
 import { decide, readBodyDagIds } from '../../policy/index.ts';
-import { clientAddress, isApiRequest } from '../../proxy/index.ts';
+import { isApiRequest } from '../../proxy/index.ts';
 import type { ApprovalPerson, ApprovalRow } from '../../store/index.ts';
-import { readCredential, tokenErrors } from '../../tokens/index.ts';
 import { authenticate } from '../authenticate.ts';
 import type { GatewayServices, RequestState } from '../context.ts';
-import { BearerNotSupported, CrossOrigin, GatewayNotFound, MethodNotAllowed, NotAuthenticated } from '../errors.ts';
+import { CrossOrigin, GatewayNotFound, MethodNotAllowed, NotAuthenticated } from '../errors.ts';
 import { approvalPage, APPROVAL_CSP } from '../pages/approval-page.ts';
 import { readLimitedBody } from '../read-body.ts';
 import { redirect, sendHtml, sendJson } from '../respond.ts';
@@ -15,6 +14,7 @@ import { routeOf } from '../route-cache.ts';
 import type { Runtime } from '../runtime.ts';
 import { isSameOriginPost } from '../same-origin.ts';
 import { performApproved } from './perform.ts';
+import { authenticateMachineCaller } from '../machine-caller.ts';
 
 const PREFIX = '/.airlock/approvals/';
 const PATH = /^\/\.airlock\/approvals\/(apr_[A-Za-z0-9_-]{22})(?:\/(approve|deny))?$/;
@@ -48,18 +48,7 @@ async function load(svc: GatewayServices, id: string): Promise<ApprovalRow> {
 
 /** The requesting token polls its held request: JSON status, and the upstream's answer once performed. */
 async function statusForToken(req: IncomingMessage, res: ServerResponse, svc: GatewayServices, rt: Runtime, rs: RequestState, id: string): Promise<void> {
-  rs.api = true;
-  const cred = readCredential(req);
-  if (cred === undefined) throw tokenErrors.TokenMissing.create();
-  if (cred.kind === 'other') throw BearerNotSupported.create();
-  let ip: string | undefined;
-  try {
-    ip = clientAddress(rt.trusted, req).ip;
-  } catch {
-    ip = req.socket.remoteAddress;
-  }
-  const auth = await svc.tokens.authenticate(cred, rt, ip);
-  rs.identity = auth.principal.identity;
+  const auth = await authenticateMachineCaller(req, svc, rt, rs);
   const row = await load(svc, id);
   if (auth.principal.token?.id !== row.tokenId) throw approvalErrors.ApprovalNotRequester.create({ logMessage: `${auth.principal.identity.username} asked for ${row.id}` });
   sendJson(res, 200, statusJson(row, svc.now(), rt));

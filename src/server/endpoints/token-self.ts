@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { describeMachine, readCredential, tokenErrors } from '../../tokens/index.ts';
-import { BearerNotSupported } from '../errors.ts';
-import { clientAddress } from '../../proxy/index.ts';
+import { describeMachine } from '../../tokens/index.ts';
+import { authenticateMachineCaller } from '../machine-caller.ts';
 import type { GatewayServices, RequestState } from '../context.ts';
 import { sendJson } from '../respond.ts';
 import { actionsNeedingApproval } from '../../approvals/index.ts';
@@ -14,18 +13,7 @@ import type { Runtime } from '../runtime.ts';
  * that need a person's approval. JSON only; counts against the token's rate limit.
  */
 export async function tokenSelf(req: IncomingMessage, res: ServerResponse, svc: GatewayServices, rt: Runtime, rs: RequestState): Promise<void> {
-  rs.api = true;
-  const cred = readCredential(req);
-  if (cred === undefined) throw tokenErrors.TokenMissing.create();
-  if (cred.kind === 'other') throw BearerNotSupported.create();
-  let ip: string | undefined;
-  try {
-    ip = clientAddress(rt.trusted, req).ip;
-  } catch {
-    ip = req.socket.remoteAddress;
-  }
-  const auth = await svc.tokens.authenticate(cred, rt, ip);
-  rs.identity = auth.principal.identity;
+  const auth = await authenticateMachineCaller(req, svc, rt, rs);
   const out = describeMachine(auth, rt.tokens, svc.now());
   sendJson(res, 200, { ...out, ...approvalFacts(auth.principal.token, rt) });
 }

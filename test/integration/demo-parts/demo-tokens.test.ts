@@ -1,21 +1,12 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { demoBanner, startDemo, type RunningDemo } from '../../../demo/index.ts';
 import { CookieJar, loginThroughGateway } from '../../support/login.ts';
 import { CraftedAuthenticator } from '../../unit/webauthn/crafted.ts';
-
-// The demo's machine identities (issue #13): a ready CI token and an agent whose triggers wait for a person.
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const { port } = s.address() as { port: number };
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
+import { freePort } from '../gateway/harness.ts';
 
 let demo: RunningDemo;
 let dir: string;

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
 import { startDemo, type RunningDemo } from '../../../demo/index.ts';
 import { loginThroughGateway } from '../../support/login.ts';
+import { freePort } from '../gateway/harness.ts';
 
 /**
  * Issue #14 item 6, through the demo exactly as a person would do it: dave signs in, an administrator removes him
@@ -14,14 +14,6 @@ import { loginThroughGateway } from '../../support/login.ts';
  * refused; "Sign out everywhere" on the same page ends his session at once (back-channel logout). The demo runs
  * with claims_max_age 2s here instead of its 30s.
  */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const { port } = s.address() as { port: number };
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
-
 let demo: RunningDemo;
 let dir: string;
 before(async () => {
