@@ -2,7 +2,11 @@
  * Authenticated GET through Airlock vs straight to the upstream vs nginx as a plain reverse proxy vs a bare
  * Node proxy (no auth, undici, same worker count), in the same run, interleaved rounds.
  *   node --import tsx bench/gateway.bench.ts [--rounds 3] [--seconds 8] [--connections 64] [--workers 2]
- *     [--only direct,nginx,bare,bare-dispatch,airlock,apache,nginx-authz] [--log-level info] [--audit-batch N] [--audit-writer thread|inline] [--log-file F] [--profile DIR]
+ *     [--only direct,nginx,bare,bare-dispatch,airlock,apache,nginx-authz,airlock-base] [--log-level info] [--audit-batch N] [--audit-writer thread|inline] [--log-file F] [--profile DIR]
+ *     [--baseline DIR]
+ * --baseline DIR adds the row `airlock-base`: the same Airlock setup run from another checkout (DIR, with its
+ * node_modules, e.g. `git worktree add /tmp/base HEAD~1`), interleaved with the others, so a change is measured
+ * against its parent in one run (CPU µs/request of both in the same conditions).
  * Also the peers of issue #15: Apache + mod_auth_openidc (signed in through the dev IdP, server-side session
  * cache) and nginx + Airlock forward-auth (auth_request). Needs wrk, nginx, apache2 and mod_auth_openidc
  * (Debian: apt-get install wrk nginx-light apache2 libapache2-mod-auth-openidc; bench/run.sh installs them).
@@ -40,6 +44,8 @@ const { values } = parseArgs({
     'audit-writer': { type: 'string' },
     /** Keep Airlock's stdout (its JSON log) in this file instead of discarding it. */
     'log-file': { type: 'string' },
+    /** Another checkout of Airlock (with node_modules) measured as the row `airlock-base` in the same rounds. */
+    baseline: { type: 'string' },
   },
 });
 const rounds = Number(values.rounds);
@@ -83,7 +89,7 @@ try {
   const only = values.only ? new Set(values.only.split(',')) : undefined;
   const wanted = (key: string) => !only || only.has(key);
   const [upstreamPort, nginxPort, barePort, bareDispatchPort, gwPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
-  const [nginxAuthzPort, gwAuthzPort, apachePort] = [await freePort(), await freePort(), await freePort()];
+  const [nginxAuthzPort, gwAuthzPort, apachePort, gwBasePort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const conf = (await readFile(join(root, 'bench/nginx.conf.tpl'), 'utf8'))
     .replaceAll('__DIR__', dir)
     .replaceAll('__ROOT__', root.replace(/\/$/, ''))
@@ -104,6 +110,7 @@ try {
       { client_id: 'bench', client_secret: 'bench-secret-0123456789', redirect_uris: [`${publicUrl}/.airlock/callback`] },
       { client_id: 'bench-authz', client_secret: 'bench-secret-0123456789', redirect_uris: [`${authzUrl}/.airlock/callback`] },
       { client_id: 'bench-apache', client_secret: 'bench-secret-0123456789', redirect_uris: [`${apacheUrl}/oidc/callback`] },
+      { client_id: 'bench-base', client_secret: 'bench-secret-0123456789', redirect_uris: [`http://localhost:${gwBasePort}/.airlock/callback`] },
     ],
   });
   await writeFile(join(dir, 'secret'), 'bench-secret-0123456789');
@@ -133,6 +140,18 @@ try {
   const { cookieHeader } = await loginThroughGateway(publicUrl, 'dave', 'dave-demo');
   const probe = await fetch(`${publicUrl}/api/v1/dags`, { headers: { cookie: cookieHeader } });
   if (probe.status !== 200) throw new Error(`authenticated probe got ${probe.status}: ${await probe.text()}`);
+
+  // --baseline: the same Airlock from another checkout, its own port and store
+  let gwBase: ChildProcess | undefined;
+  let baseCookie = '';
+  const baseUrl = `http://localhost:${gwBasePort}`;
+  if (values.baseline && wanted('airlock-base')) {
+    await writeFile(join(dir, 'airlock-base.yaml'), stringify({ ...airlockConfig(), listen: `127.0.0.1:${gwBasePort}`, public_url: baseUrl, idp: { issuer: idp.issuer, client_id: 'bench-base', client_secret: '${file:./secret}', allow_insecure_http: true }, store: 'sqlite:./airlock-base.db' }));
+    gwBase = spawn(process.execPath, [...profileArgs('airlock-base'), 'bin/airlock.js', 'serve', '--config', join(dir, 'airlock-base.yaml'), ...(values.profile ? ['--workers', '1'] : [])], { cwd: values.baseline, stdio: ['ignore', 'ignore', 'inherit'] });
+    children.push(gwBase);
+    await waitHttp(`${baseUrl}/.airlock/healthz`);
+    baseCookie = (await loginThroughGateway(baseUrl, 'dave', 'dave-demo')).cookieHeader;
+  }
 
   const bareProc = await start(process.execPath, [...profileArgs('bare'), '--import', 'tsx', 'bench/bare-proxy.ts', String(barePort), upstream, proxyWorkers], 'ready');
   const bareDispatchProc = await start(process.execPath, [...profileArgs('bare-dispatch'), '--import', 'tsx', 'bench/bare-proxy.ts', String(bareDispatchPort), upstream, proxyWorkers, 'dispatch'], 'ready');
@@ -193,6 +212,7 @@ try {
     { key: 'bare', name: `bare Node proxy (${workers} workers)`, pid: bareProc.pid!, url: `http://127.0.0.1:${barePort}/api/v1/dags` },
     { key: 'bare-dispatch', name: `bare Node proxy on dispatch() (${workers} workers)`, pid: bareDispatchProc.pid!, url: `http://127.0.0.1:${bareDispatchPort}/api/v1/dags` },
     { key: 'airlock', name: `Airlock, authenticated (${workers} workers)`, pid: gw.pid!, url: `http://localhost:${gwPort}/api/v1/dags`, headers: { cookie: cookieHeader } },
+    ...(gwBase ? [{ key: 'airlock-base', name: `Airlock at --baseline (${workers} workers)`, pid: gwBase.pid!, url: `${baseUrl}/api/v1/dags`, headers: { cookie: baseCookie } }] : []),
     ...(apacheProc ? [{ key: 'apache', name: 'Apache + mod_auth_openidc, authenticated', pid: apacheProc.pid!, url: `${apacheUrl}/api/v1/dags`, headers: { cookie: apacheCookie } }] : []),
     ...(gwAuthz ? [{ key: 'nginx-authz', name: `nginx + Airlock forward-auth (${workers} workers, incl. static upstream)`, pids: [nginxProc.pid!, gwAuthz.pid!], url: `${authzUrl}/api/v1/dags`, headers: { cookie: authzCookie } }] : []),
   ];
@@ -233,10 +253,12 @@ try {
   const ap = byKey('apache');
   const bd = byKey('bare-dispatch');
   const fa = byKey('nginx-authz');
+  const ab = byKey('airlock-base');
   const ng = byKey('nginx');
   const targetsLines = [
     ...(al && ap ? [`- Airlock vs Apache + mod_auth_openidc: rps ${ratio(al.rps, ap.rps)}x (target >= 1.6), p99 ${ratio(al.p99, ap.p99)}x (target <= 0.5)`] : []),
     ...(al && bd ? [`- Airlock CPU µs/request vs bare dispatch() proxy: ${ratio(al.cpu, bd.cpu)}x (target <= 1.5)`] : []),
+    ...(al && ab ? [`- Airlock vs --baseline: CPU µs/request ${ratio(al.cpu, ab.cpu)}x, rps ${ratio(al.rps, ab.rps)}x`] : []),
     ...(fa && ng ? [`- nginx + Airlock forward-auth vs plain nginx: rps ${ratio(fa.rps, ng.rps)}x (target >= 0.5), p99 ${ratio(fa.p99, ng.p99)}x (target <= 2)`] : []),
   ];
   if (targetsLines.length > 0) lines.push('', 'Issue #15 ratios:', ...targetsLines);

@@ -35,11 +35,30 @@ export function isApiRequest(method: string, path: string, headers: IncomingHttp
   if (headers.authorization !== undefined) return true;
   const xrw = headers['x-requested-with'];
   if (typeof xrw === 'string' && xrw.toLowerCase() === 'xmlhttprequest') return true;
-  const accept = headers.accept ?? '';
-  const jsonQ = qualityOf(accept, isJson);
-  const htmlQ = qualityOf(accept, isHtml);
+  const { jsonQ, htmlQ } = acceptQualities(headers.accept ?? '');
   if (jsonQ > 0 && jsonQ >= htmlQ) return true;
   const m = method.toUpperCase();
   if (m !== 'GET' && m !== 'HEAD' && htmlQ === 0) return true;
   return false;
+}
+
+interface AcceptQualities {
+  readonly jsonQ: number;
+  readonly htmlQ: number;
+}
+
+const NO_ACCEPT: AcceptQualities = Object.freeze({ jsonQ: 0, htmlQ: 0 });
+/** Accept values repeat (one per browser or client library): parsed once each, bounded as clients choose them. */
+const acceptMemo = new Map<string, AcceptQualities>();
+const ACCEPT_MEMO_SIZE = 512;
+
+function acceptQualities(accept: string): AcceptQualities {
+  if (accept === '') return NO_ACCEPT;
+  let q = acceptMemo.get(accept);
+  if (q === undefined) {
+    q = Object.freeze({ jsonQ: qualityOf(accept, isJson), htmlQ: qualityOf(accept, isHtml) });
+    if (acceptMemo.size >= ACCEPT_MEMO_SIZE) acceptMemo.clear();
+    if (accept.length <= 1024) acceptMemo.set(accept, q);
+  }
+  return q;
 }

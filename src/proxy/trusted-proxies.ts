@@ -37,11 +37,21 @@ export function isTrustedIp(t: TrustedProxies, ip: ParsedIp): boolean {
   return false;
 }
 
-/** All values of a header in rawHeaders order (names compared case-insensitively, exact name). */
-function rawValues(raw: readonly string[], lowerName: string): string[] {
-  const out: string[] = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i]!.toLowerCase() === lowerName) out.push(raw[i + 1]!);
-  return out;
+/** X-Forwarded-For, -Proto and -Host values in rawHeaders order, in one pass (names compared case-insensitively). */
+function forwardedValues(raw: readonly string[]): { xff: string[]; xfp: string[]; xfh: string[] } {
+  const xff: string[] = [];
+  const xfp: string[] = [];
+  const xfh: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const n = raw[i]!;
+    const len = n.length;
+    if (len < 15 || len > 17) continue;
+    const lower = n.toLowerCase();
+    if (lower === 'x-forwarded-for') xff.push(raw[i + 1]!);
+    else if (lower === 'x-forwarded-proto') xfp.push(raw[i + 1]!);
+    else if (lower === 'x-forwarded-host') xfh.push(raw[i + 1]!);
+  }
+  return { xff, xfp, xfh };
 }
 
 function listItems(values: string[]): string[] {
@@ -84,29 +94,50 @@ export function clientAddress(t: TrustedProxies, req: IncomingMessage): ClientAd
   if (!peerInfo.trusted) {
     return { ip: peer.text, proto: socketProto, host: hostHeader, port: portOf(hostHeader, socketProto) };
   }
+  const { xff, xfp, xfh } = forwardedValues(req.rawHeaders);
+  // a proxy sends the same headers again and again (one client per keep-alive connection, often one address):
+  // the walk below is a pure function of them, the peer and the snapshot's CIDRs, so its answer is remembered
+  const key = `${peer.text}\u0000${hostHeader}\u0000${socketProto}\u0000${xff.join('\u0001')}\u0000${xfp.join('\u0001')}\u0000${xfh.join('\u0001')}`;
+  const memo = forwardedMemo.get(t);
+  const hit = memo?.get(key);
+  if (hit !== undefined) return hit;
+  const out = fromTrustedProxy(t, peer, socketProto, hostHeader, xff, xfp, xfh);
+  if (memo === undefined) forwardedMemo.set(t, new Map([[key, out]]));
+  else {
+    if (memo.size >= FORWARDED_MEMO_SIZE) memo.clear(); // bounded: the headers are chosen by clients
+    memo.set(key, out);
+  }
+  return out;
+}
+
+/** Answers of the X-Forwarded-* walk per trusted-proxies snapshot, keyed by the raw values (refusals are not kept). */
+const forwardedMemo = new WeakMap<TrustedProxies, Map<string, ClientAddress>>();
+const FORWARDED_MEMO_SIZE = 4096;
+
+function fromTrustedProxy(t: TrustedProxies, peer: ParsedIp, socketProto: 'http' | 'https', hostHeader: string, xff: string[], xfp: string[], xfh: string[]): ClientAddress {
   let ip = peer;
-  const chain = listItems(rawValues(req.rawHeaders, 'x-forwarded-for')).filter((s) => s !== '');
+  const chain = listItems(xff).filter((s) => s !== '');
   for (let i = chain.length - 1; i >= 0; i--) {
     const parsed = parseForwardedFor(chain[i]!);
     if (!parsed) throw BadForwarded.create({ logMessage: `invalid X-Forwarded-For entry from trusted proxy ${peer.text}` });
     ip = parsed;
     if (!isTrustedIp(t, parsed)) break;
   }
-  const protos = listItems(rawValues(req.rawHeaders, 'x-forwarded-proto')).filter((s) => s !== '');
+  const protos = listItems(xfp).filter((s) => s !== '');
   let proto = socketProto;
   if (protos.length > 0) {
     const p = protos[protos.length - 1]!.toLowerCase();
     if (p !== 'http' && p !== 'https') throw BadForwarded.create({ logMessage: `invalid X-Forwarded-Proto from trusted proxy ${peer.text}` });
     proto = p;
   }
-  const hosts = listItems(rawValues(req.rawHeaders, 'x-forwarded-host')).filter((s) => s !== '');
+  const hosts = listItems(xfh).filter((s) => s !== '');
   let host = hostHeader;
   if (hosts.length > 0) {
     const h = hosts[hosts.length - 1]!;
     if (!parseHostHeader(h)) throw BadForwarded.create({ logMessage: `invalid X-Forwarded-Host from trusted proxy ${peer.text}` });
     host = h;
   }
-  return { ip: ip.text, proto, host, port: portOf(host, proto) };
+  return Object.freeze({ ip: ip.text, proto, host, port: portOf(host, proto) });
 }
 
 function portOf(host: string, proto: 'http' | 'https'): number {

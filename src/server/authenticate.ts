@@ -10,21 +10,40 @@ import type { Runtime } from './runtime.ts';
 // keyed by the stored identity object, which stays the same across the session's record copies
 const withCurrentRoles = new WeakMap<Identity, { version: number; identity: Identity }>();
 
+type SessionAuth = { identity: Identity; record: SessionRecord; cookieId: string };
+
 /**
  * The identity of a request: its session cookie, read from the worker's memory cache with the store
  * as the source of truth. Roles are recomputed from the IdP groups with the CURRENT config, so a reload
  * that changes the role mapping applies to live sessions at once. Claims older than session.claims_max_age
  * are refreshed at the IdP first (session-freshness.ts), which may throw a 401/503 session error.
+ * A fresh memory copy needing no store write or refresh answers synchronously (no promise on the hot path);
+ * everything else returns a promise. Await the result either way.
  */
-export async function authenticate(req: IncomingMessage, rt: Runtime, svc: GatewayServices): Promise<{ identity: Identity; record: SessionRecord; cookieId: string } | undefined> {
+export function authenticate(req: IncomingMessage, rt: Runtime, svc: GatewayServices): SessionAuth | undefined | Promise<SessionAuth | undefined> {
   const id = readSessionCookie(rt.cookie, req.headers.cookie);
   if (!id) return undefined;
+  const cached = svc.sessions.getCached(id);
+  if (cached === 'miss') return fromStore(id, rt, svc);
+  if (!cached) return undefined;
+  return withFreshClaims(cached, id, rt, svc);
+}
+
+async function fromStore(id: string, rt: Runtime, svc: GatewayServices): Promise<SessionAuth | undefined> {
   const stored = await svc.sessions.get(id);
   if (!stored) return undefined;
+  const r = withFreshClaims(stored, id, rt, svc);
+  return r instanceof Promise ? await r : r;
+}
+
+function withFreshClaims(stored: SessionRecord, id: string, rt: Runtime, svc: GatewayServices): SessionAuth | undefined | Promise<SessionAuth | undefined> {
   // claims older than session.claims_max_age are re-read from the IdP first (or the session must re-authenticate)
   const f = freshSession(stored, rt, svc);
-  const record = f instanceof Promise ? await f : f;
-  if (!record) return undefined;
+  if (f instanceof Promise) return f.then((record) => (record ? withRoles(record, id, rt) : undefined));
+  return f ? withRoles(f, id, rt) : undefined;
+}
+
+function withRoles(record: SessionRecord, id: string, rt: Runtime): SessionAuth {
   const cached = withCurrentRoles.get(record.identity);
   if (cached && cached.version === rt.version) return { identity: cached.identity, record, cookieId: id };
   const identity: Identity = Object.freeze({ ...record.identity, roles: Object.freeze(rt.roles.rolesFor(record.identity.groups)) });
@@ -45,11 +64,16 @@ export type RequestAuth =
  * configured issuer. Undefined: no usable credential (the caller refuses, or forwards an allow-listed route).
  * A refused token or JWT throws its AirlockError (401/403/429/503).
  */
-export async function authenticateRequest(req: IncomingMessage, rt: Runtime, svc: GatewayServices): Promise<RequestAuth | undefined> {
+export function authenticateRequest(req: IncomingMessage, rt: Runtime, svc: GatewayServices): RequestAuth | undefined | Promise<RequestAuth | undefined> {
   const cred = readCredential(req);
   if (cred?.kind === 'token') return machine(req, rt, svc, cred);
-  const session = await authenticate(req, rt, svc);
-  if (session) return { kind: 'session', ...session };
+  const session = authenticate(req, rt, svc);
+  if (session instanceof Promise) return session.then((s) => orMachine(req, rt, svc, cred, s));
+  return orMachine(req, rt, svc, cred, session);
+}
+
+function orMachine(req: IncomingMessage, rt: Runtime, svc: GatewayServices, cred: Credential | undefined, session: SessionAuth | undefined): RequestAuth | undefined | Promise<RequestAuth> {
+  if (session) return { kind: 'session', identity: session.identity, record: session.record, cookieId: session.cookieId };
   if (cred?.kind === 'jwt') return machine(req, rt, svc, cred);
   return undefined;
 }

@@ -68,7 +68,8 @@ async function pipeline(req: IncomingMessage, res: ServerResponse, svc: GatewayS
 
   let auth: Awaited<ReturnType<typeof authenticateRequest>> = undefined;
   try {
-    auth = await authenticateRequest(req, rt, svc);
+    const a = authenticateRequest(req, rt, svc);
+    auth = a instanceof Promise ? await a : a;
   } catch (err) {
     // a session whose claims are too old (session.claims_max_age): an allow-listed route needs none; a page view
     // re-authenticates silently at the IdP (prompt=none); anything else gets the 401/503 (reauth.ts)

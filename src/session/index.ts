@@ -1,6 +1,6 @@
 export { newSessionId, hashSessionId, isWellFormedSessionId, sessionHandle } from './session-id.ts';
 export type { SessionRecord } from './record.ts';
-export { SessionManager, TOUCH_INTERVAL_MS, type SessionManagerOptions, type SessionTimeouts } from './manager.ts';
+export { LAST_SEEN_STEP_MS, SessionManager, TOUCH_INTERVAL_MS, type SessionManagerOptions, type SessionTimeouts } from './manager.ts';
 export type { RevocationBus, RevocationMessage, RevocationListener, BusLogger } from './bus/message.ts';
 export { localBus } from './bus/local.ts';
 export { clusterBus, startClusterRevocationRelay, type ClusterRelay, type ClusterRelayOptions } from './bus/cluster.ts';

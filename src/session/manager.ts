@@ -34,6 +34,12 @@ export interface SessionManagerOptions {
 export const TOUCH_INTERVAL_MS = 60_000;
 
 /**
+ * The memory copy's lastSeenAt moves in steps of this much: requests of one session within a second share one
+ * frozen record instead of copying it per request (the idle deadline is exact to the second).
+ */
+export const LAST_SEEN_STEP_MS = 1_000;
+
+/**
  * Server-side sessions: the store is the truth, each process keeps a bounded memory copy that it
  * re-reads after cache_ttl and drops at once when the revocation bus says so.
  */
@@ -123,7 +129,7 @@ export class SessionManager {
       this.#cache.delete(idHash);
       return undefined;
     }
-    entry.record = withLastSeen(entry.record, now, cfg.idle_timeout);
+    if (now - entry.record.lastSeenAt >= LAST_SEEN_STEP_MS) entry.record = withLastSeen(entry.record, now, cfg.idle_timeout);
     if (now - entry.writtenAt >= TOUCH_INTERVAL_MS) {
       entry.writtenAt = now; // set first: concurrent requests don't all write
       await this.#store.sessions.touch(idHash, now);
@@ -148,7 +154,7 @@ export class SessionManager {
       return undefined;
     }
     if (now - entry.writtenAt >= TOUCH_INTERVAL_MS) return 'miss';
-    entry.record = withLastSeen(entry.record, now, cfg.idle_timeout);
+    if (now - entry.record.lastSeenAt >= LAST_SEEN_STEP_MS) entry.record = withLastSeen(entry.record, now, cfg.idle_timeout);
     return entry.record;
   }
 
@@ -315,7 +321,11 @@ function expired(r: SessionRecord, now: number, cfg: SessionTimeouts): boolean {
   return now >= r.expiresAt || now >= r.lastSeenAt + cfg.idle_timeout;
 }
 
+/** Config objects already checked (the config function returns the same object until a reload). */
+const checkedTimeouts = new WeakSet<SessionTimeouts>();
+
 function timeouts(cfg: SessionTimeouts): SessionTimeouts {
+  if (typeof cfg === 'object' && cfg !== null && checkedTimeouts.has(cfg)) return cfg;
   for (const k of ['idle_timeout', 'absolute_timeout', 'cache_ttl'] as const) {
     const v = cfg?.[k];
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (k !== 'cache_ttl' && v <= 0)) {
@@ -326,6 +336,7 @@ function timeouts(cfg: SessionTimeouts): SessionTimeouts {
     const v = cfg[k];
     if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v <= 0)) throw new TypeError(`SessionManager: config ${k} must be a positive number of ms`);
   }
+  if (Object.isFrozen(cfg)) checkedTimeouts.add(cfg); // a mutable object could change after the check
   return cfg;
 }
 

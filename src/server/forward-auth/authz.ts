@@ -74,7 +74,8 @@ async function decideOriginal(req: IncomingMessage, res: ServerResponse, svc: Ga
 
   let auth: RequestAuth | undefined;
   try {
-    auth = await authenticateRequest(req, rt, svc);
+    const a = authenticateRequest(req, rt, svc);
+    auth = a instanceof Promise ? await a : a;
   } catch (err) {
     // as the proxy: an allow-listed route needs no fresh claims; a page view re-authenticates silently (reauth.ts)
     if (!isSessionRenewal(err)) throw err;

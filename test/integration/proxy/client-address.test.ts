@@ -63,4 +63,31 @@ describe('clientAddress over real connections (IPv4-mapped and IPv6 peers)', () 
     assert.equal((await ask('::1', 'v6', { 'x-forwarded-for': '[2001:db8::7]:1234, ::1' })).ip, '2001:db8::7');
     assert.equal((await ask('::1', 'v6', { 'x-forwarded-host': 'bad host' })).error, 'AIRLOCK_PROXY_BAD_FORWARDED');
   });
+
+  // the X-Forwarded-* walk is remembered per trust list and header values (issue #15 section 2): the memo must
+  // answer exactly what a fresh walk answers, never keep a refusal, and never cross trust lists
+  test('repeated forwarded headers give the same answer; another value or another trust list is walked again', async () => {
+    const a = await ask('127.0.0.1', 'v4', spoof);
+    const b = await ask('127.0.0.1', 'v4', spoof);
+    assert.deepEqual(b, a);
+    const c = await ask('127.0.0.1', 'v4', { ...spoof, 'x-forwarded-for': '203.0.113.9, 127.0.0.1' });
+    assert.equal(c.ip, '203.0.113.9', 'the right-most untrusted entry, not the memo of another chain');
+    const d = await ask('127.0.0.1', 'v4', { ...spoof, 'x-forwarded-proto': 'http' });
+    assert.deepEqual({ proto: d.proto, port: d.port }, { proto: 'http', port: 8443 });
+    // the same headers under a list that does not trust the peer: ignored, as if never seen
+    assert.equal((await ask('127.0.0.1', 'none', spoof)).ip, '127.0.0.1');
+    assert.equal((await ask('127.0.0.1', 'v4', spoof)).ip, '198.51.100.1');
+  });
+
+  test('a refused X-Forwarded-For is refused every time (refusals are not remembered)', async () => {
+    for (let i = 0; i < 3; i++) assert.deepEqual(await ask('127.0.0.1', 'v4', { 'x-forwarded-for': 'not-an-ip' }), { error: 'AIRLOCK_PROXY_BAD_FORWARDED' });
+    assert.equal((await ask('127.0.0.1', 'v4', { 'x-forwarded-for': '192.0.2.7' })).ip, '192.0.2.7');
+  });
+
+  test('many distinct client-chosen values each get their own answer', async () => {
+    for (let i = 0; i < 300; i++) {
+      const ip = `10.${(i >> 8) & 255}.${i & 255}.1`;
+      assert.equal((await ask('127.0.0.1', 'v4', { 'x-forwarded-for': ip })).ip, ip);
+    }
+  });
 });

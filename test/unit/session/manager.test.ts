@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, beforeEach, describe, test } from 'node:test';
 import type { Identity } from '../../../src/identity/identity.ts';
-import { localBus, newSessionId, SessionManager, TOUCH_INTERVAL_MS, type RevocationMessage } from '../../../src/session/index.ts';
+import { LAST_SEEN_STEP_MS, localBus, newSessionId, SessionManager, TOUCH_INTERVAL_MS, type RevocationMessage } from '../../../src/session/index.ts';
 import { hashSessionId } from '../../../src/session/index.ts';
 import { openStore, type Store } from '../../../src/store/index.ts';
 
@@ -117,6 +117,27 @@ describe('SessionManager (SQLite store, local bus)', () => {
     assert.equal(m.getCached(id), undefined);
     assert.equal(await m.get(id), undefined);
     assert.equal(await manager().get(id), undefined, 'a fresh process agrees from the store');
+  });
+
+  test('requests within LAST_SEEN_STEP_MS share one frozen record; the idle deadline moves in steps of it', async () => {
+    const m = manager({ cache_ttl: 24 * 60 * MIN });
+    const { id } = await m.create(ada, {});
+    clock += 5_000;
+    const a = m.getCached(id);
+    assert.ok(a && a !== 'miss');
+    assert.equal(a.lastSeenAt, clock);
+    clock += LAST_SEEN_STEP_MS - 1;
+    const b = m.getCached(id);
+    assert.equal(b, a, 'the same record object, not a copy per request');
+    assert.equal(await m.get(id), a);
+    clock += 1;
+    const c = m.getCached(id);
+    assert.ok(c && c !== 'miss' && c !== a);
+    assert.equal(c.lastSeenAt, clock);
+    assert.equal(c.idleExpiresAt, clock + cfg.idle_timeout);
+    assert.ok(Object.isFrozen(c));
+    clock += cfg.idle_timeout - 1; // the idle deadline counts from the last step
+    assert.notEqual(await m.get(id), undefined);
   });
 
   test('idle expiry is judged from the store in a process that never saw the session', async () => {
