@@ -73,7 +73,7 @@ function build(req: IncomingMessage, rt: Runtime, identity: Identity | undefined
  * caller) and, when assertion.plain_headers is on, X-Airlock-User / -Email / -Roles, values encoded as the proxy
  * encodes them (encodeHeaderValue). Synchronous when the assertion is cached.
  */
-export function identityHeaders(rt: Runtime, svc: GatewayServices, env: string, identity: Identity | undefined): Record<string, string> | Promise<Record<string, string>> {
+export function identityHeaders(rt: Runtime, svc: GatewayServices, env: string, identity: Identity | undefined): Readonly<Record<string, string>> | Promise<Readonly<Record<string, string>>> {
   const cache = svc.assertions();
   const now = Date.now();
   const subject = identity ?? ANONYMOUS_CALLER;
@@ -83,8 +83,17 @@ export function identityHeaders(rt: Runtime, svc: GatewayServices, env: string, 
   return cache.get(subject, env, now, dagRules).then((t) => withPlain(rt, identity, t));
 }
 
-function withPlain(rt: Runtime, identity: Identity | undefined, assertion: string): Record<string, string> {
+/** The last identity headers built per subject: the same object while its assertion and the setting stay the same. */
+const answerHeaders = new WeakMap<object, { assertion: string; plain: boolean; headers: Readonly<Record<string, string>> }>();
+
+function withPlain(rt: Runtime, identity: Identity | undefined, assertion: string): Readonly<Record<string, string>> {
+  const plain = identity !== undefined && rt.config.assertion.plain_headers;
+  const key = identity ?? ANONYMOUS_CALLER;
+  const hit = answerHeaders.get(key);
+  if (hit !== undefined && hit.assertion === assertion && hit.plain === plain) return hit.headers;
   const out: Record<string, string> = { 'x-airlock-assertion': assertion };
-  if (identity && rt.config.assertion.plain_headers) for (const [k, v] of Object.entries(plainHeadersOf(identity))) out[k] = encodeHeaderValue(v);
-  return out;
+  if (plain) for (const [k, v] of Object.entries(plainHeadersOf(identity))) out[k] = encodeHeaderValue(v);
+  const headers = Object.freeze(out);
+  answerHeaders.set(key, { assertion, plain, headers });
+  return headers;
 }

@@ -14,9 +14,14 @@ export const STATUS_HEADER = 'x-airlock-status';
 
 const NO_STORE = { 'cache-control': 'no-store' } as const;
 
+/** The whole header set of a 200, per identity-headers object (the same object for a subject while its assertion lasts). */
+const allowHeaders = new WeakMap<object, Readonly<Record<string, string | number>>>();
+
 /** 200: let the request through; `headers` are the identity headers the ingress copies onto it. */
 export function allow(res: ServerResponse, headers: Readonly<Record<string, string>>): void {
-  res.writeHead(200, { ...NO_STORE, ...headers, 'content-length': 0 });
+  let all = allowHeaders.get(headers);
+  if (all === undefined) allowHeaders.set(headers, (all = Object.freeze({ ...NO_STORE, ...headers, 'content-length': 0 })));
+  res.writeHead(200, all);
   res.end();
 }
 

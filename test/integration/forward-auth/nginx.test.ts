@@ -263,6 +263,19 @@ describe('forward-auth behind Debian nginx (auth_request) in front of the Airflo
     assert.deepEqual(post.body.dag_ids, ['finance_daily']);
   });
 
+  test('answers repeat exactly for a subject and differ between subjects (the header set is reused per assertion, never shared)', async () => {
+    const host = new URL(s.publicUrl).host;
+    const ask = (cookie: string) => raw(`${s.gatewayUrl}/.airlock/authz`, { headers: { host: '127.0.0.1', 'x-forwarded-method': 'GET', 'x-forwarded-uri': '/api/v1/dags', 'x-forwarded-host': host, 'x-forwarded-proto': 'http', cookie, accept: 'application/json' } });
+    const [d1, d2, a1] = [await ask(dave), await ask(dave), await ask(alice)];
+    for (const r of [d1, d2, a1]) assert.equal(r.status, 200);
+    for (const h of ['x-airlock-assertion', 'x-airlock-user', 'x-airlock-roles', 'cache-control', 'content-length']) assert.equal(d2.headers[h], d1.headers[h], h);
+    assert.equal(d1.headers['cache-control'], 'no-store');
+    assert.equal(a1.headers['x-airlock-user'], 'alice');
+    assert.equal(claimsOf(String(a1.headers['x-airlock-assertion'])).preferred_username, 'alice');
+    assert.notEqual(a1.headers['x-airlock-assertion'], d1.headers['x-airlock-assertion']);
+    assert.notEqual(d1.headers['x-request-id'], d2.headers['x-request-id'], 'each answer has its own request id');
+  });
+
   test('Envoy-shaped questions (path_prefix): 302 to sign-in for a browser, 200 with the assertion when allowed', async () => {
     const host = new URL(s.publicUrl).host;
     const anon = await raw(`${s.gatewayUrl}/.airlock/authz/home`, { headers: { host, accept: 'text/html' } });
