@@ -97,7 +97,7 @@ export function decide(policy: CompiledPolicy, subject: Subject, env: string, c:
       return deny(c, missing.map((k) => ({ code: 'role_missing_permission', message: `${roles}: lacks ${k.replace('|', ' on ')}` })), grantingGroups(policy, route));
     }
   }
-  const allowReasons: Reason[] = [roleReason(subject.roles, route.operationId)];
+  const allowReasons: Reason[] = [{ code: 'role', message: `${subject.roles.join(', ') || 'no role'} holds every permission ${route.operationId} needs` }];
 
   let upstreamFilter = false;
   if (route.dagSource !== 'none' || c.list?.dagScoped) {
@@ -140,21 +140,6 @@ export function decide(policy: CompiledPolicy, subject: Subject, env: string, c:
     effect: 'allow', reasons: allowReasons, resource: c.resource, action: c.action, dagIds: [...c.dagIds], grantingGroups: [], route: route.id,
     ...(upstreamFilter ? { upstreamFilter: true as const } : {}),
   };
-}
-
-// the `role` reason of an allow, built once per roles list (the same frozen array for every request of an
-// identity) and route, not per request
-const roleReasons = new WeakMap<readonly string[], Map<string, Reason>>();
-
-function roleReason(roles: readonly string[], operationId: string): Reason {
-  let byRoute = roleReasons.get(roles);
-  if (byRoute === undefined) roleReasons.set(roles, (byRoute = new Map()));
-  let r = byRoute.get(operationId);
-  if (r === undefined) {
-    r = Object.freeze({ code: 'role', message: `${roles.join(', ') || 'no role'} holds every permission ${operationId} needs` });
-    if (byRoute.size < 1024) byRoute.set(operationId, r);
-  }
-  return r;
 }
 
 /** The freshness (ms) a second factor needs for this action in this environment, or undefined. */
