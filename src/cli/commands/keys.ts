@@ -34,7 +34,7 @@ export function registerKeysCommands(program: Command): void {
   keys
     .command('revoke')
     .description('delete a security key (it can no longer sign in or confirm actions)')
-    .argument('<id>', 'credential id (from "airlock keys list")')
+    .argument('<id>', 'credential id (from "airlock keys list"); one that starts with "-" goes after "--": airlock keys revoke -- -Xy…')
     .option('--end-sessions', "also end the owner's sessions")
     .option('--config <path>', 'config file (default: $AIRLOCK_CONFIG, then ./airlock.yaml)')
     .action(async (id: string, o: { endSessions?: boolean; config?: string }) => {

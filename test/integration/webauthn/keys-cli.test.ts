@@ -114,15 +114,19 @@ for (const [backend, under] of [['SQLite', sqlite], ['PostgreSQL', postgres]] as
   });
 
   test('revoke deletes the key (and with --end-sessions ends the owner\'s sessions); an unknown id exits 1', async () => {
-    const r = await airlock(['keys', 'revoke', ids['Alice spare']!, '--end-sessions', '--config', configPath]);
+    const r = await airlock(['keys', 'revoke', '--end-sessions', '--config', configPath, '--', ids['Alice spare']!]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /revoked .* of sub-alice; ended 2 session\(s\)/);
     assert.match(r.stderr, /"event":"revoked"/, 'the revocation is logged in the audit form');
     const alice = JSON.parse((await airlock(['keys', 'list', '--user', 'alice', '--json', '--config', configPath])).stdout) as Array<{ id: string }>;
     assert.deepEqual(alice.map((k) => k.id), [ids['Alice desk key']]);
-    const again = await airlock(['keys', 'revoke', ids['Alice spare']!, '--config', configPath]);
+    const again = await airlock(['keys', 'revoke', '--config', configPath, '--', ids['Alice spare']!]);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /no security key/);
+    // base64url ids may start with "-": after "--" such an id is an id, not an option
+    const dash = await airlock(['keys', 'revoke', '--config', configPath, '--', '-g5peNotAKey']);
+    assert.equal(dash.code, 1);
+    assert.match(dash.stderr, /no security key/);
   });
 
   test('a revocation by the CLI is in the audit hash chain (type webauthn, event revoked, by cli:<user>), and the chain still verifies', async () => {
@@ -130,7 +134,7 @@ for (const [backend, under] of [['SQLite', sqlite], ['PostgreSQL', postgres]] as
     assert.equal(before.code, 0, before.stdout + before.stderr);
     const eventsBefore = (JSON.parse(before.stdout) as { events: number }).events;
 
-    const r = await airlock(['keys', 'revoke', ids['Bob key']!, '--config', configPath]);
+    const r = await airlock(['keys', 'revoke', '--config', configPath, '--', ids['Bob key']!]);
     assert.equal(r.code, 0, r.stderr);
     const store = await under.open(dir);
     try {
@@ -167,7 +171,7 @@ for (const [backend, under] of [['SQLite', sqlite], ['PostgreSQL', postgres]] as
     };
     await run(under.blockAudit);
     try {
-      const r = await airlock(['keys', 'revoke', ids['Alice desk key']!, '--config', configPath]);
+      const r = await airlock(['keys', 'revoke', '--config', configPath, '--', ids['Alice desk key']!]);
       assert.equal(r.code, 1);
       assert.match(r.stderr, /revoked .*, but its audit event could not be written/);
       const left = JSON.parse((await airlock(['keys', 'list', '--json', '--config', configPath])).stdout) as Array<{ id: string }>;
