@@ -5,7 +5,7 @@
  *   node --import tsx bench/startup.bench.ts [--runs 10]
  * Builds dist/ first (npm run build).
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,8 +33,9 @@ function timeVersion(dist: boolean): number[] {
   return out;
 }
 
-async function waitHealthy(url: string, deadline: number): Promise<void> {
+async function waitHealthy(url: string, deadline: number, gw: ChildProcess, stderr: () => string): Promise<void> {
   while (performance.now() < deadline) {
+    if (gw.exitCode !== null || gw.signalCode !== null) throw new Error(`airlock serve exited (${gw.exitCode ?? gw.signalCode}) before ${url} answered 200:\n${stderr()}`);
     try {
       const res = await fetch(url);
       await res.body?.cancel();
@@ -75,17 +76,22 @@ try {
         store: `sqlite:./airlock-${workers}-${i}.db`,
       }));
       const t0 = performance.now();
-      const gw = spawn(process.execPath, [bin, 'serve', '--config', cfg], { cwd: dir, env: { ...process.env, AIRLOCK_RUN_DIST: '1' }, stdio: 'ignore' });
+      const gw = spawn(process.execPath, [bin, 'serve', '--config', cfg], { cwd: dir, env: { ...process.env, AIRLOCK_RUN_DIST: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      gw.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
       try {
-        await waitHealthy(`http://127.0.0.1:${port}/.airlock/healthz`, t0 + 30_000);
+        await waitHealthy(`http://127.0.0.1:${port}/.airlock/healthz`, t0 + 30_000, gw, () => stderr);
         times.push(performance.now() - t0);
         if (i === runs - 1) {
           await new Promise((r) => setTimeout(r, 1000));
           rss = await rssKb(gw.pid!);
         }
       } finally {
-        gw.kill('SIGTERM');
-        await new Promise((r) => gw.once('exit', r));
+        if (gw.exitCode === null && gw.signalCode === null) {
+          const exited = new Promise((r) => gw.once('exit', r));
+          gw.kill('SIGTERM');
+          await exited;
+        }
       }
     }
     const rssText = rss.map((kb) => `${Math.round(kb / 1024)}`).join(' + ');

@@ -21,7 +21,7 @@ export function summarizeConfig(cfg: AirlockConfig, source: string): string {
   lines.push(`public_url: ${cfg.public_url}   listen: ${cfg.listen.host}:${cfg.listen.port}   workers: ${cfg.workers}`);
   lines.push(`idp: issuer ${cfg.idp.issuer} (client_id ${cfg.idp.client_id}, ${cfg.idp.token_endpoint_auth_method}, groups claim "${cfg.idp.claims.groups}")`);
   lines.push(cfg.store.kind === 'sqlite' ? `store: sqlite ${cfg.store.path}` : `store: postgres (url from ${cfg.store.url.source}, pool ${cfg.store.pool})`);
-  lines.push(`session: idle ${formatDuration(cfg.session.idle_timeout)}, absolute ${formatDuration(cfg.session.absolute_timeout)}; cookie ${cfg.cookie.name}`);
+  lines.push(`session: idle ${formatDuration(cfg.session.idle_timeout)}, absolute ${formatDuration(cfg.session.absolute_timeout)}, up to ${cfg.session.cache_entries} cached per worker; cookie ${cfg.cookie.name}`);
   lines.push('environments:');
   for (const [name, e] of Object.entries(cfg.environments)) {
     const select = [e.host ? `host ${e.host}` : undefined, e.path_prefix ? `path ${e.path_prefix}` : undefined].filter(Boolean).join(', ');

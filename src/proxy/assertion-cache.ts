@@ -21,7 +21,7 @@ interface Entry {
 export class AssertionCache {
   readonly #entries = new Map<string, Entry>();
   readonly #inflight = new Map<string, Promise<string>>();
-  readonly #max: number;
+  #max: number;
 
   constructor(
     private readonly ring: KeyRing,
@@ -29,7 +29,17 @@ export class AssertionCache {
     private readonly ttlMs: number,
     opts: { maxEntries?: number } = {},
   ) {
-    this.#max = opts.maxEntries ?? 100_000;
+    this.#max = checkMax(opts.maxEntries ?? 10_000);
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** A new bound (`session.cache_entries` changed by a reload): a smaller one drops the oldest entries at once. */
+  resize(maxEntries: number): void {
+    this.#max = checkMax(maxEntries);
+    this.#trim(this.#max);
   }
 
   /** Synchronous probe for the hot path; undefined when a (re-)mint is needed. */
@@ -66,14 +76,23 @@ export class AssertionCache {
   async #mint(key: string, identity: Identity, audience: string, now: number, dagRules: DagRulesValue | undefined): Promise<string> {
     const kid = this.ring.current().kid;
     const token = await mintAssertion(this.ring, { issuer: this.issuer, audience, identity, ttlMs: this.ttlMs, now, ...(dagRules ? { dagRules } : {}) });
-    if (this.#entries.size >= this.#max) {
-      const oldest = this.#entries.keys().next().value;
-      if (oldest !== undefined) this.#entries.delete(oldest);
-    }
     this.#entries.delete(key);
+    this.#trim(this.#max - 1);
     this.#entries.set(key, { token, kid, refreshAt: now + Math.floor(this.ttlMs / 2), identity, dagRules });
     return token;
   }
+
+  #trim(max: number): void {
+    while (this.#entries.size > max) {
+      const oldest = this.#entries.keys().next().value as string;
+      this.#entries.delete(oldest);
+    }
+  }
+}
+
+function checkMax(n: number): number {
+  if (!Number.isSafeInteger(n) || n < 1) throw new TypeError('AssertionCache: maxEntries must be a positive integer');
+  return n;
 }
 
 function cacheKey(identity: Identity, audience: string): string {

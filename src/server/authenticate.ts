@@ -7,8 +7,13 @@ import type { GatewayServices } from './context.ts';
 import { freshSession } from './session-freshness.ts';
 import type { Runtime } from './runtime.ts';
 
-// keyed by the stored identity object, which stays the same across the session's record copies
-const withCurrentRoles = new WeakMap<Identity, { version: number; identity: Identity }>();
+/**
+ * Keyed by the stored identity object, which stays the same across the session's record copies: the runtime
+ * version its roles were last checked for, as a bare number when the stored roles are the current ones (the
+ * stored identity is used as it is: no copy, nothing allocated per session), or with the copy carrying the
+ * current roles when a reload changed what the session's groups map to.
+ */
+const withCurrentRoles = new WeakMap<Identity, number | { readonly version: number; readonly identity: Identity }>();
 
 type SessionAuth = { identity: Identity; record: SessionRecord; cookieId: string };
 
@@ -44,11 +49,32 @@ function withFreshClaims(stored: SessionRecord, id: string, rt: Runtime, svc: Ga
 }
 
 function withRoles(record: SessionRecord, id: string, rt: Runtime): SessionAuth {
-  const cached = withCurrentRoles.get(record.identity);
-  if (cached && cached.version === rt.version) return { identity: cached.identity, record, cookieId: id };
-  const identity: Identity = Object.freeze({ ...record.identity, roles: Object.freeze(rt.roles.rolesFor(record.identity.groups)) });
-  withCurrentRoles.set(record.identity, { version: rt.version, identity });
-  return { identity, record, cookieId: id };
+  return { identity: currentIdentity(record.identity, rt), record, cookieId: id };
+}
+
+/**
+ * A stored identity with the roles its groups map to under the CURRENT config: the stored identity itself when
+ * those are the stored roles (the usual case), else a frozen copy with the current roles (a reload changed the
+ * role mapping). Checked once per identity and config snapshot.
+ */
+export function currentIdentity(stored: Identity, rt: Pick<Runtime, 'version' | 'roles'>): Identity {
+  const cached = withCurrentRoles.get(stored);
+  if (cached === rt.version) return stored;
+  if (typeof cached === 'object' && cached.version === rt.version) return cached.identity;
+  const roles = rt.roles.rolesFor(stored.groups);
+  if (sameList(roles, stored.roles)) {
+    withCurrentRoles.set(stored, rt.version);
+    return stored;
+  }
+  const identity: Identity = Object.freeze({ ...stored, roles: Object.freeze(roles) });
+  withCurrentRoles.set(stored, { version: rt.version, identity });
+  return identity;
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Who a request is: a browser session, or a machine (Airlock token / workload JWT). */

@@ -1,6 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
-import client from 'prom-client';
+import type client from 'prom-client';
 import type { Secret } from '../config/index.ts';
 import { startClusterRevocationRelay } from '../session/index.ts';
 import { detectAutoWorkers } from './cpu-limit.ts';
@@ -48,14 +48,16 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   });
   // before any worker exists: no revocation of a worker can miss the other hosts
   const relay = await startClusterRevocationRelay({ logger: opts.log, ...(opts.postgres ? { postgres: { url: opts.postgres.url } } : {}) });
-  const aggregator = new client.AggregatorRegistry();
+  // prom-client serves only the workers' metrics requests: loaded once they serve, not before they are forked
+  let aggregator: Promise<InstanceType<typeof client.AggregatorRegistry>> | undefined;
+  const aggregatorOf = () => (aggregator ??= import('prom-client').then((m) => new m.default.AggregatorRegistry()));
   let stopping = false;
   let port = 0;
 
   const onMessage = (worker: Worker, msg: unknown) => {
     const m = msg as { type?: string; id?: number; port?: number };
     if (m?.type === METRICS_REQUEST) {
-      aggregator.clusterMetrics().then(
+      aggregatorOf().then((a) => a.clusterMetrics()).then(
         (text) => worker.isConnected() && worker.send({ type: METRICS_RESPONSE, id: m.id, text }),
         (err: Error) => worker.isConnected() && worker.send({ type: METRICS_RESPONSE, id: m.id, error: err.message }),
       );
@@ -87,6 +89,7 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     throw err;
   });
   void workers;
+  aggregatorOf().catch((err: Error) => opts.log.error({ err: err.message }, 'cannot load prom-client: cluster metrics unavailable'));
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) return;
     opts.log.error({ workerPid: worker.process.pid, code, signal }, 'worker died; starting a new one');

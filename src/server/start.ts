@@ -1,8 +1,9 @@
-import client from 'prom-client';
 import { loadConfig } from '../config/index.ts';
-import { announceWorkerReady, clusterMetricsText, startCluster } from './cluster-primary.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { startWorker, type RunningWorker } from './worker.ts';
+import type { RunningWorker, WorkerOptions } from './worker.ts';
+
+// What serves (worker.ts: store, keys, policy, proxy, every endpoint) and what forks (cluster-primary.ts) are
+// loaded only in the process that runs them: a cluster's primary never loads the serving code it forks workers for.
 
 export interface StartOptions {
   readonly configPath: string;
@@ -34,6 +35,7 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
     const w = await startWorker({ configPath: opts.configPath, logger: log, ...(opts.port !== undefined ? { port: opts.port } : {}) });
     return { url: w.url, port: w.port, workers: 1, worker: w, ...(w.internalUrl ? { internalUrl: w.internalUrl } : {}), close: () => w.close() };
   }
+  const { startCluster } = await import('./cluster-primary.ts');
   const c = await startCluster({
     configPath: opts.configPath,
     workers,
@@ -47,7 +49,11 @@ export async function startGateway(opts: StartOptions): Promise<RunningGateway> 
 
 /** Entry point of a cluster worker process (bin/airlock.js __worker). */
 export async function runClusterWorker(configPath: string, port: number | undefined): Promise<void> {
-  const config = await loadConfig(configPath);
+  const [config, { announceWorkerReady, clusterMetricsText }, { default: client }] = await Promise.all([
+    loadConfig(configPath),
+    import('./cluster-primary.ts'),
+    import('prom-client'),
+  ]);
   const log = createLogger({ level: config.log.level });
   const w = await startWorker({
     configPath,
@@ -73,4 +79,9 @@ export async function runClusterWorker(configPath: string, port: number | undefi
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+/** One gateway in this process (see worker.ts); its module graph is loaded on the first call. */
+export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
+  return (await import('./worker.ts')).startWorker(opts);
 }

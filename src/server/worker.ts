@@ -46,6 +46,19 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const holder = await ConfigHolder.open(opts.configPath);
   const cfg = holder.current.config;
   const log = opts.logger ?? createLogger({ level: cfg.log.level });
+  // The runtime (compiled policy, environments, upstream pools, OIDC relying party) needs no store: built first,
+  // so that the IdP discovery runs while the store opens and migrates.
+  let version = 0;
+  let previous: Runtime | undefined;
+  await holder.addBuilder('runtime', (config: AirlockConfig) => {
+    const rt = buildRuntime(config, ++version, previous);
+    return rt;
+  });
+  const runtime = (): Runtime => holder.current.built.get('runtime') as Runtime;
+  previous = runtime();
+  // start OIDC discovery now; failures are retried on the next login and reported by /.airlock/readyz
+  runtime().rp.configuration().catch((err) => log.warn({ err: { code: err.code, message: err.message } }, 'IdP discovery failed; new logins get 503 until it succeeds'));
+
   const store = await openStore(cfg.store, { logger: log });
   const keys = await KeyRing.open(signingKeyStorage(store) as KeyStorage, {
     rotateEveryMs: cfg.assertion.rotate_every,
@@ -54,19 +67,11 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   // clustered: the primary holds the host's one PostgreSQL LISTEN connection and relays both ways (startCluster)
   const bus: RevocationBus = opts.clustered ? clusterBus({ logger: log }) : cfg.store.kind === 'postgres' ? await postgresBus(cfg.store.url, { logger: log }) : localBus();
   // IdP refresh tokens are sealed with a key derived from the current IdP client credential (session-freshness.ts)
-  const sessions = new SessionManager({ store, bus, config: () => holder.current.config.session, sealer: () => sealerFor(holder.current.config.idp) });
+  const sessions = new SessionManager({ store, bus, config: () => holder.current.config.session, sealer: () => sealerFor(holder.current.config.idp), maxCacheEntries: cfg.session.cache_entries });
   const metrics = new GatewayMetrics();
   const audit = openAudit(cfg, store, keys, metrics.registry, log);
 
-  let version = 0;
-  let previous: Runtime | undefined;
   let assertions: { rt: Runtime; cache: AssertionCache } | undefined;
-  await holder.addBuilder('runtime', (config: AirlockConfig) => {
-    const rt = buildRuntime(config, ++version, previous);
-    return rt;
-  });
-  const runtime = (): Runtime => holder.current.built.get('runtime') as Runtime;
-  previous = runtime();
   // the reader signs as the gateway's service principal and goes through the current snapshot's upstream pool
   const metadataDeps: DagMetadataDeps = {
     upstream: (env) => runtime().upstreams.get(env),
@@ -74,6 +79,11 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   };
   const dagMetadata = new DagMetadataSources(metadataDeps);
   holder.onChange((next) => dagMetadata.apply(next.config, log));
+  holder.onChange((next) => {
+    // session.cache_entries bounds both per-worker caches; a reload applies it (a smaller bound drops the oldest)
+    sessions.resizeCache(next.config.session.cache_entries);
+    assertions?.cache.resize(next.config.session.cache_entries);
+  });
   holder.onChange((next, prev) => {
     const old = prev.built.get('runtime') as Runtime;
     previous = next.built.get('runtime') as Runtime;
@@ -100,14 +110,11 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     assertions() {
       const rt = runtime();
       if (!assertions || assertions.rt.publicUrl !== rt.publicUrl || assertions.rt.config.assertion.ttl !== rt.config.assertion.ttl) {
-        assertions = { rt, cache: new AssertionCache(keys, rt.publicUrl, rt.config.assertion.ttl) };
+        assertions = { rt, cache: new AssertionCache(keys, rt.publicUrl, rt.config.assertion.ttl, { maxEntries: rt.config.session.cache_entries }) };
       }
       return assertions.cache;
     },
   };
-
-  // start OIDC discovery now; failures are retried on the next login and reported by /.airlock/readyz
-  runtime().rp.configuration().catch((err) => log.warn({ err: { code: err.code, message: err.message } }, 'IdP discovery failed; new logins get 503 until it succeeds'));
 
   const tls = listenerTls(cfg, opts.configPath);
   const server = createListener(tls, (req, res) => {

@@ -15,20 +15,32 @@ export interface CacheEntry {
  * on each one. An entry used within the last maxEntries/2 insertions or moves is never the one dropped.
  */
 export class SessionCache {
-  readonly #max: number;
-  readonly #fresh: number;
+  #max: number;
+  #fresh: number;
   readonly #map = new Map<string, Slot>();
   /** Counts insertions and moves to the newest end. */
   #tick = 0;
 
   constructor(maxEntries: number) {
-    if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) throw new TypeError('SessionCache: maxEntries must be a positive integer');
+    checkMax(maxEntries);
     this.#max = maxEntries;
     this.#fresh = maxEntries >> 1;
   }
 
   get size(): number {
     return this.#map.size;
+  }
+
+  get maxEntries(): number {
+    return this.#max;
+  }
+
+  /** A new bound (a config reload): a smaller one drops the least recently used entries at once. */
+  resize(maxEntries: number): void {
+    checkMax(maxEntries);
+    this.#max = maxEntries;
+    this.#fresh = maxEntries >> 1;
+    this.#trim();
   }
 
   get(idHash: string): CacheEntry | undefined {
@@ -45,10 +57,7 @@ export class SessionCache {
   set(idHash: string, entry: CacheEntry): void {
     this.#map.delete(idHash);
     this.#map.set(idHash, { entry, tick: ++this.#tick });
-    while (this.#map.size > this.#max) {
-      const oldest = this.#map.keys().next().value as string;
-      this.#map.delete(oldest);
-    }
+    this.#trim();
   }
 
   delete(idHash: string): void {
@@ -58,6 +67,17 @@ export class SessionCache {
   clear(): void {
     this.#map.clear();
   }
+
+  #trim(): void {
+    while (this.#map.size > this.#max) {
+      const oldest = this.#map.keys().next().value as string;
+      this.#map.delete(oldest);
+    }
+  }
+}
+
+function checkMax(maxEntries: number): void {
+  if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) throw new TypeError('SessionCache: maxEntries must be a positive integer');
 }
 
 interface Slot {

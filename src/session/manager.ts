@@ -24,7 +24,10 @@ export interface SessionManagerOptions {
   config: () => SessionTimeouts;
   bus: RevocationBus;
   now?: () => number;
-  /** Memory cache bound (default 100 000 sessions per process). */
+  /**
+   * Memory cache bound (default DEFAULT_CACHE_ENTRIES sessions per process; `session.cache_entries`, see resizeCache).
+   * A session outside it costs one indexed store read on its next request.
+   */
   maxCacheEntries?: number;
   /** Seals IdP refresh tokens for the store (read per call: a reload may change the IdP credentials). */
   sealer?: () => TokenSealer | undefined;
@@ -38,6 +41,9 @@ export const TOUCH_INTERVAL_MS = 60_000;
  * frozen record instead of copying it per request (the idle deadline is exact to the second).
  */
 export const LAST_SEEN_STEP_MS = 1_000;
+
+/** Sessions a process keeps in memory unless told otherwise (the default of `session.cache_entries`). */
+export const DEFAULT_CACHE_ENTRIES = 10_000;
 
 /**
  * Server-side sessions: the store is the truth, each process keeps a bounded memory copy that it
@@ -65,7 +71,7 @@ export class SessionManager {
     this.#config = opts.config;
     this.#bus = opts.bus;
     this.#now = opts.now ?? Date.now;
-    this.#cache = new SessionCache(opts.maxCacheEntries ?? 100_000);
+    this.#cache = new SessionCache(opts.maxCacheEntries ?? DEFAULT_CACHE_ENTRIES);
     if (opts.sealer !== undefined && typeof opts.sealer !== 'function') throw new TypeError('SessionManager: sealer must be a function');
     this.#sealer = opts.sealer ?? (() => undefined);
     timeouts(this.#config()); // fail at construction on a bad config
@@ -254,9 +260,36 @@ export class SessionManager {
     return this.#store.sessions.deleteExpired(this.#now());
   }
 
+  /**
+   * The IdP ID token a live session was signed in (or last refreshed) with, read from the store: the memory copy
+   * does not hold it (about 1 KB per session), and only RP-initiated logout needs it (`id_token_hint`). Undefined
+   * when the id is malformed, the session unknown or revoked, or it has no ID token.
+   */
+  async storedIdToken(id: string): Promise<string | undefined> {
+    this.#open();
+    if (!isWellFormedSessionId(id)) return undefined;
+    const row = await this.#store.sessions.findByHash(hashSessionId(id));
+    if (row === undefined || row.revokedAt !== null) return undefined;
+    return row.idToken ?? undefined;
+  }
+
   /** Sessions held in this process's memory (for metrics). */
   get cachedCount(): number {
     return this.#cache.size;
+  }
+
+  /** The memory cache bound. */
+  get cacheBound(): number {
+    return this.#cache.maxEntries;
+  }
+
+  /**
+   * A new memory cache bound (a config reload changed `session.cache_entries`): a smaller one drops the least
+   * recently used sessions at once (they are re-read from the store on their next request).
+   */
+  resizeCache(maxEntries: number): void {
+    this.#open();
+    this.#cache.resize(maxEntries);
   }
 
   close(): void {

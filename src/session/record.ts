@@ -10,7 +10,11 @@ export interface SessionRecord {
   readonly idpSid?: string;
   /** The IdP's `sub` (a back-channel logout token may name the person by it). */
   readonly idpSub?: string;
-  readonly idToken?: string;
+  /**
+   * The session was signed in with an IdP ID token (not a passwordless one). The token itself stays in the store
+   * (SessionManager.storedIdToken): only logout needs it, and it is the largest part of a row.
+   */
+  readonly hasIdToken: boolean;
   /** When the claims (groups) were last read from the IdP: at login, then at each refresh. */
   readonly claimsAt: number;
   /** The session holds an IdP refresh token (else it re-authenticates once its claims are too old). */
@@ -63,7 +67,7 @@ export function recordFromRow(row: SessionRow, lastSeenAt: number, idleTimeout: 
     identity: fromStoredIdentity(row.sub, row.idHash, row.identity),
     ...(row.idpSid === null ? {} : { idpSid: row.idpSid }),
     ...(row.idpSub === null ? {} : { idpSub: row.idpSub }),
-    ...(row.idToken === null ? {} : { idToken: row.idToken }),
+    hasIdToken: row.idToken !== null,
     claimsAt: row.claimsAt,
     refreshable: row.refreshToken !== null,
     version: row.version,

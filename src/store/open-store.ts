@@ -1,7 +1,5 @@
 import { sql, type Kysely } from 'kysely';
 import type { StoreConfig } from '../config/index.ts';
-import { openPostgres } from './backends/postgres.ts';
-import { openSqlite } from './backends/sqlite.ts';
 import type { Backend } from './backends/backend.ts';
 import type { Database } from './database.ts';
 import { guarded } from './errors.ts';
@@ -53,7 +51,7 @@ export interface OpenStoreOptions {
 
 /** Opens the configured backend and runs pending migrations before resolving. */
 export async function openStore(cfg: StoreConfig, opts: OpenStoreOptions = {}): Promise<Store> {
-  const backend = openBackend(cfg, opts.logger, opts.applicationName);
+  const backend = await openBackend(cfg, opts.logger, opts.applicationName);
   try {
     await guarded('migrate', () => runMigrations(backend, migrations, Date.now, opts.logger));
   } catch (err) {
@@ -64,12 +62,13 @@ export async function openStore(cfg: StoreConfig, opts: OpenStoreOptions = {}): 
   return storeOn(backend);
 }
 
-function openBackend(cfg: StoreConfig, logger: StoreLogger | undefined, applicationName: string | undefined): Backend {
+/** Only the configured backend's driver is loaded (pg alone is ~0.1 s of start-up a SQLite gateway never needs). */
+async function openBackend(cfg: StoreConfig, logger: StoreLogger | undefined, applicationName: string | undefined): Promise<Backend> {
   switch (cfg.kind) {
     case 'sqlite':
-      return openSqlite(cfg.path);
+      return (await import('./backends/sqlite.ts')).openSqlite(cfg.path);
     case 'postgres':
-      return openPostgres(cfg.url, cfg.pool, logger, applicationName);
+      return (await import('./backends/postgres.ts')).openPostgres(cfg.url, cfg.pool, logger, applicationName);
     default:
       throw new TypeError(`store: unknown kind ${String((cfg as { kind: unknown }).kind)}`);
   }

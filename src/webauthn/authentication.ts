@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { generateAuthenticationOptions, verifyAuthenticationResponse, type PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
+import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { isAirlockError } from '../errors/index.ts';
 import type { CeremonyDeps, CeremonyPerson } from './ceremony.ts';
 import { checkAuthenticatorData, checkClientData, decodeClientData, takeChallenge } from './checks.ts';
@@ -15,6 +15,7 @@ import {
   UserHandleMismatch,
 } from './errors.ts';
 import type { ChallengePurpose, StoredCredential } from './repo/index.ts';
+import { webauthnServer } from './library.ts';
 import { parseAuthenticationResponse } from './response-shape.ts';
 
 export type AssertionPurpose = Exclude<ChallengePurpose, 'register'>;
@@ -33,6 +34,7 @@ export async function startAuthentication(
     allow = (await d.repos.credentials.listBySub(input.person.sub)).filter((c) => c.disabledAt === null && c.id !== input.exclude);
     if (allow.length === 0) throw NoKeys.create();
   }
+  const { generateAuthenticationOptions } = await webauthnServer();
   const options = await generateAuthenticationOptions({
     rpID: d.cfg.rpId,
     challenge: randomBytes(32),
@@ -113,9 +115,10 @@ async function verifyAssertion(
   if (!cfg.algorithms.includes(cred.alg)) throw AlgorithmNotAllowed.create({ logMessage: `stored credential algorithm ${cred.alg} is no longer allowed` });
 
   const uvRequired = cfg.userVerification === 'required' || row.purpose === 'passwordless';
-  const parsed = checkAuthenticatorData(Buffer.from(response.response.authenticatorData, 'base64url'), cfg, { uvRequired });
+  const parsed = await checkAuthenticatorData(Buffer.from(response.response.authenticatorData, 'base64url'), cfg, { uvRequired });
   if (parsed.flags.be !== cred.backupEligible) throw BackupFlagsInvalid.create({ logMessage: 'backup eligibility differs from registration' });
 
+  const { verifyAuthenticationResponse } = await webauthnServer();
   let verified;
   try {
     verified = await verifyAuthenticationResponse({

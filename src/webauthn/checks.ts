@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { parseAuthenticatorData, type ParsedAuthenticatorData } from '@simplewebauthn/server/helpers';
+import type { ParsedAuthenticatorData } from '@simplewebauthn/server/helpers';
 import type { CompiledWebauthn } from './compile.ts';
 import {
   BackupFlagsInvalid,
@@ -13,6 +13,7 @@ import {
   UserPresenceMissing,
   UserVerificationMissing,
 } from './errors.ts';
+import { webauthnHelpers } from './library.ts';
 import type { ChallengePurpose, ChallengeRepo, ChallengeRow } from './repo/index.ts';
 import { checkAuthenticatorDataLength } from './strict-cbor.ts';
 
@@ -70,8 +71,9 @@ export function checkClientData(cd: ClientData, type: 'webauthn.create' | 'webau
 }
 
 /** Exact length (nothing beyond what the flags declare), rpIdHash, user presence, user verification (when required) and backup-flag consistency. */
-export function checkAuthenticatorData(raw: Uint8Array, cfg: CompiledWebauthn, opts: { uvRequired: boolean }): ParsedAuthenticatorData {
+export async function checkAuthenticatorData(raw: Uint8Array, cfg: CompiledWebauthn, opts: { uvRequired: boolean }): Promise<ParsedAuthenticatorData> {
   checkAuthenticatorDataLength(raw);
+  const { parseAuthenticatorData } = await webauthnHelpers();
   let parsed: ParsedAuthenticatorData;
   try {
     parsed = parseAuthenticatorData(new Uint8Array(raw));

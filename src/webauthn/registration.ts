@@ -1,10 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import {
-  generateRegistrationOptions,
-  verifyRegistrationResponse,
-  type PublicKeyCredentialCreationOptionsJSON,
-} from '@simplewebauthn/server';
-import { decodeAttestationObject, decodeCredentialPublicKey } from '@simplewebauthn/server/helpers';
+import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/server';
 import { isAirlockError } from '../errors/index.ts';
 import { ZERO_AAGUID } from './aaguid-names.ts';
 import { attestationChainProblem } from './attestation-chain.ts';
@@ -24,6 +19,7 @@ import {
   TooManyKeys,
 } from './errors.ts';
 import { checkKeyName } from './key-name.ts';
+import { webauthnHelpers, webauthnServer } from './library.ts';
 import type { StoredCredential } from './repo/index.ts';
 import { parseRegistrationResponse } from './response-shape.ts';
 import { checkAttestationObjectLength } from './strict-cbor.ts';
@@ -37,6 +33,7 @@ export async function startRegistration(d: CeremonyDeps, person: CeremonyPerson,
   const { cfg } = d;
   const handle = await d.repos.userHandles.forSub(person.sub, now);
   const existing = await d.repos.credentials.listBySub(person.sub);
+  const { generateRegistrationOptions } = await webauthnServer();
   const options = await generateRegistrationOptions({
     rpName: cfg.rpName,
     rpID: cfg.rpId,
@@ -95,6 +92,7 @@ async function verifyAndStore(d: CeremonyDeps, person: CeremonyPerson, binding: 
   let x5c: unknown;
   const attestationObject = Buffer.from(response.response.attestationObject, 'base64url');
   checkAttestationObjectLength(attestationObject);
+  const { decodeAttestationObject, decodeCredentialPublicKey } = await webauthnHelpers();
   try {
     const att = decodeAttestationObject(attestationObject);
     fmt = att.get('fmt');
@@ -105,7 +103,7 @@ async function verifyAndStore(d: CeremonyDeps, person: CeremonyPerson, binding: 
   }
   if (typeof fmt !== 'string' || !(authData instanceof Uint8Array)) throw ResponseMalformed.create({ logMessage: 'attestationObject lacks fmt or authData' });
   const uvRequired = cfg.userVerification === 'required';
-  const parsed = checkAuthenticatorData(authData, cfg, { uvRequired });
+  const parsed = await checkAuthenticatorData(authData, cfg, { uvRequired });
   if (!parsed.flags.at || !parsed.credentialID || !parsed.credentialPublicKey || !parsed.aaguid) {
     throw ResponseMalformed.create({ logMessage: 'authenticatorData carries no attested credential data' });
   }
@@ -133,6 +131,7 @@ async function verifyAndStore(d: CeremonyDeps, person: CeremonyPerson, binding: 
   const mine = await d.repos.credentials.listBySub(person.sub);
   if (mine.length >= cfg.maxKeys) throw TooManyKeys.create();
 
+  const { verifyRegistrationResponse } = await webauthnServer();
   let verified;
   try {
     verified = await verifyRegistrationResponse({

@@ -9,6 +9,11 @@ export const sessionSchema = z
     absolute_timeout: duration.default(24 * 3_600_000),
     /** How long a worker trusts its in-memory copy before re-reading the store (revocations are pushed at once). */
     cache_ttl: duration.default(30_000),
+    /**
+     * Sessions each worker keeps in memory (least recently used dropped first; the signed-assertion cache has the
+     * same bound). A session outside it costs one indexed store read on its next request. A reload applies it.
+     */
+    cache_entries: z.number().int().min(1).max(10_000_000).default(10_000),
     /** Claims (groups) older than this are re-read from the IdP (refresh token) before a request is served. */
     claims_max_age: duration.default(15 * 60_000),
     /** With the IdP unreachable, a session keeps its last claims until they are this old; then requests get a retryable 503. */

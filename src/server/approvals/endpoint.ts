@@ -15,13 +15,11 @@ import type { Runtime } from '../runtime.ts';
 import { isSameOriginPost } from '../same-origin.ts';
 import { performApproved } from './perform.ts';
 import { authenticateMachineCaller } from '../machine-caller.ts';
+import { APPROVAL_PREFIX as PREFIX } from './path.ts';
 
-const PREFIX = '/.airlock/approvals/';
 const PATH = /^\/\.airlock\/approvals\/(apr_[A-Za-z0-9_-]{22})(?:\/(approve|deny))?$/;
 
-export function isApprovalPath(pathname: string): boolean {
-  return pathname.startsWith(PREFIX);
-}
+export { isApprovalPath } from './path.ts';
 
 /**
  * /.airlock/approvals/<id>: GET with the requesting token (JSON status), GET in a browser (the page with

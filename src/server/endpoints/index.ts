@@ -13,12 +13,17 @@ import { whoami } from './whoami.ts';
 import { tokenSelf } from './token-self.ts';
 import { WEBAUTHN_ROUTES } from './webauthn/index.ts';
 import { DEVICE_ROUTES } from './device/index.ts';
-import { isScimPath, scimEndpoint } from './scim/index.ts';
-import { approvalEndpoint, isApprovalPath } from '../approvals/endpoint.ts';
+import { isScimPath } from './scim/path.ts';
+import { isApprovalPath } from '../approvals/path.ts';
+import { lazyEndpoint } from './lazy.ts';
 import { isAuthzTarget } from '../../proxy/index.ts';
 import { forwardAuth } from '../forward-auth/authz.ts';
 
 export type Endpoint = (req: IncomingMessage, res: ServerResponse, svc: GatewayServices, rt: Runtime, rs: RequestState, url: URL) => Promise<void> | void;
+
+// SCIM and approvals are loaded at their first request (lazy.ts), like the device flow (device/index.ts)
+const scimEndpoint = lazyEndpoint(async () => (await import('./scim/index.ts')).scimEndpoint);
+const approvalEndpoint = lazyEndpoint(async () => (await import('../approvals/endpoint.ts')).approvalEndpoint);
 
 const ROUTES: Record<string, Partial<Record<string, Endpoint>>> = {
   '/.airlock/login': { GET: login },

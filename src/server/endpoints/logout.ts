@@ -24,7 +24,8 @@ export async function logout(req: IncomingMessage, res: ServerResponse, svc: Gat
   let idToken: string | undefined;
   if (id) {
     const record = await svc.sessions.get(id);
-    idToken = record?.idToken;
+    // the memory copy does not hold the ID token: read it from the store before the row is revoked
+    idToken = record?.hasIdToken ? await svc.sessions.storedIdToken(id) : undefined;
     await svc.sessions.revoke(id, 'logout');
     if (record) await auditLogout(svc, req, rs, record.identity);
     if (record) svc.log.info({ reqId: rs.id, sub: record.identity.sub, user: record.identity.username }, 'logout');

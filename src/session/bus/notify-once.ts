@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import type { Secret } from '../../config/index.ts';
 import { SessionBusUnavailable } from '../errors.ts';
 import { assertRevocationMessage, type RevocationMessage } from './message.ts';
@@ -19,7 +18,8 @@ export async function notifyRevocationOnce(url: Secret, msg: RevocationMessage, 
   const chunks: RevocationMessage[] = [];
   if (checked.type === 'flush') chunks.push(checked);
   else for (let i = 0; i < checked.idHashes.length; i += HASHES_PER_NOTIFY) chunks.push({ type: 'revoke', idHashes: checked.idHashes.slice(i, i + HASHES_PER_NOTIFY) });
-  const client = new pg.Client({ connectionString: url.reveal(), connectionTimeoutMillis: 5000, application_name: opts.applicationName ?? 'airlock-cli' });
+  const { Client } = (await import('pg')).default; // loaded only by the CLI that needs it
+  const client = new Client({ connectionString: url.reveal(), connectionTimeoutMillis: 5000, application_name: opts.applicationName ?? 'airlock-cli' });
   client.on('error', () => undefined); // a failure surfaces through the awaited calls below
   try {
     await client.connect();

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Secret } from '../../config/index.ts';
 import { SessionBusUnavailable } from '../errors.ts';
 import { assertRevocationMessage, deliver, listenerSet, parseRevocationMessage, type BusLogger, type RevocationBus, type RevocationMessage } from './message.ts';
@@ -48,6 +48,8 @@ export async function postgresChannel(url: Secret, opts: PostgresChannelOptions)
   if (typeof appName !== 'string' || !/^[A-Za-z0-9_.-]{1,63}$/.test(appName)) throw new TypeError('postgresBus: applicationName must be 1-63 of [A-Za-z0-9_.-]');
   if (typeof opts.receive !== 'function') throw new TypeError('postgresChannel: receive must be a function');
   const receive = opts.receive;
+  // pg is loaded when a PostgreSQL channel is opened: a gateway on SQLite never needs it
+  const { Client } = (await import('pg')).default;
   const origin = randomBytes(9).toString('base64url');
   let client: pg.Client | undefined;
   let closed = false;
@@ -73,7 +75,7 @@ export async function postgresChannel(url: Secret, opts: PostgresChannelOptions)
   };
 
   const connect = async (): Promise<pg.Client> => {
-    const c = new pg.Client({ connectionString: url.reveal(), connectionTimeoutMillis: 5000, application_name: appName });
+    const c = new Client({ connectionString: url.reveal(), connectionTimeoutMillis: 5000, application_name: appName });
     c.on('error', (err) => {
       opts.logger?.warn({ err: { message: err.message } }, 'session: revocation LISTEN connection failed');
       dropped(c);

@@ -4,6 +4,7 @@ import { startStack, type TestStack } from './harness.ts';
 import { assertErrorPage, assertErrorJson, rawRequest, SESSION_COOKIE } from './flows.ts';
 import { subjectOf } from '../../../demo/idp/index.ts';
 import { loginThroughGateway } from '../../support/login.ts';
+import { hashSessionId } from '../../../src/session/index.ts';
 
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth'];
 
@@ -123,6 +124,23 @@ describe('gateway endpoints', () => {
       await page.arrayBuffer();
       assert.equal(page.status, 302);
       assert.match(page.headers.get('location') ?? '', /^\/\.airlock\/login/);
+    });
+
+    test("id_token_hint is the session's ID token as the store holds it: the worker's memory copy keeps none", async () => {
+      const cookie = await login('carol');
+      assert.equal(await whoami(cookie), 200); // in this worker's session cache now
+      const id = cookie.split('=')[1]!;
+      const svc = stack.gateway.worker!.services;
+      const cached = svc.sessions.getCached(id);
+      assert.ok(cached && cached !== 'miss', 'the session is cached');
+      assert.equal(cached.hasIdToken, true);
+      assert.ok(!('idToken' in cached), 'no ID token in the cached record');
+      const stored = (await svc.store.sessions.findByHash(hashSessionId(id)))?.idToken;
+      assert.ok(stored, 'the store holds the ID token of the login');
+      const res = await fetch(`${stack.gatewayUrl}/.airlock/logout`, { method: 'POST', redirect: 'manual', headers: { cookie, origin: stack.publicUrl } });
+      assert.equal(res.status, 303);
+      assert.equal(new URL(res.headers.get('location')!).searchParams.get('id_token_hint'), stored);
+      assert.equal(await whoami(cookie), 401);
     });
 
     test('a cross-origin POST (Origin: http://evil.example) is refused and the session survives', async () => {

@@ -48,6 +48,7 @@ test('check-config: valid file -> exit 0 and a summary without secrets', async (
   assert.match(r.stdout, /dev: host airflow-dev\.example\.com -> http:\/\/airflow-dev:8080 \(Airflow 3\)/);
   assert.match(r.stdout, /store: postgres \(url from env:DB/);
   assert.match(r.stdout, /airflow-admins -> Admin/);
+  assert.match(r.stdout, /^session: idle 8h, absolute 1d, up to 10000 cached per worker;/m);
   assert.ok(!r.stdout.includes('cli-secret-value') && !r.stdout.includes('dbpass'));
 });
 

@@ -10,7 +10,7 @@ test('defaults apply when whole sections are omitted (nested defaults included)'
   assert.deepEqual(cfg.listen, { host: '0.0.0.0', port: 8080 });
   assert.equal(cfg.workers, 'auto');
   assert.deepEqual(cfg.log, { level: 'info' });
-  assert.deepEqual(cfg.session, { idle_timeout: 8 * 3_600_000, absolute_timeout: 24 * 3_600_000, cache_ttl: 30_000, claims_max_age: 15 * 60_000, claims_max_stale: 3_600_000 });
+  assert.deepEqual(cfg.session, { idle_timeout: 8 * 3_600_000, absolute_timeout: 24 * 3_600_000, cache_ttl: 30_000, cache_entries: 10_000, claims_max_age: 15 * 60_000, claims_max_stale: 3_600_000 });
   assert.deepEqual(cfg.cookie, { same_site: 'lax', name: '__Host-airlock' });
   assert.deepEqual(cfg.assertion, { ttl: 300_000, rotate_every: 30 * 86_400_000, overlap: 86_400_000, plain_headers: true });
   assert.deepEqual(cfg.store, { kind: 'sqlite', path: '/srv/airlock/airlock.db', pool: 10 });
@@ -28,7 +28,7 @@ test('defaults apply when whole sections are omitted (nested defaults included)'
 
 test('defaults apply inside a partly written section', () => {
   const cfg = parse(`${VALID}session: { idle_timeout: 1h }\nassertion: { ttl: 2m }\n`.replace('client_id: airlock', 'client_id: airlock\n  claims: { groups: "https://example.com/groups" }'));
-  assert.deepEqual(cfg.session, { idle_timeout: 3_600_000, absolute_timeout: 24 * 3_600_000, cache_ttl: 30_000, claims_max_age: 15 * 60_000, claims_max_stale: 3_600_000 });
+  assert.deepEqual(cfg.session, { idle_timeout: 3_600_000, absolute_timeout: 24 * 3_600_000, cache_ttl: 30_000, cache_entries: 10_000, claims_max_age: 15 * 60_000, claims_max_stale: 3_600_000 });
   assert.equal(cfg.assertion.ttl, 120_000);
   assert.equal(cfg.assertion.overlap, 86_400_000);
   assert.deepEqual(cfg.idp.claims, { subject: 'sub', username: 'preferred_username', email: 'email', name: 'name', groups: 'https://example.com/groups' });

@@ -110,7 +110,7 @@ test('unknown key: points at the key and suggests the closest known key', () => 
 test('unknown key far from every known key lists the known keys', () => {
   const list = problems(`${VALID}session:\n  zzzzzzzzzzzz: 1\n`);
   const p = byPath(list, 'session.zzzzzzzzzzzz');
-  assert.equal(p.hint, 'known keys here: absolute_timeout, cache_ttl, claims_max_age, claims_max_stale, idle_timeout');
+  assert.equal(p.hint, 'known keys here: absolute_timeout, cache_entries, cache_ttl, claims_max_age, claims_max_stale, idle_timeout');
 });
 
 test('unknown key inside an environment (a record value) gets a hint too', () => {

@@ -26,3 +26,11 @@ test('claims_max_age under 1s, or claims_max_stale shorter than it, is refused a
   assert.deepEqual(problemsOf(`${VALID}session: { claims_max_age: 10m, claims_max_stale: 5m }\n`), [{ path: 'session.claims_max_stale', message: 'must not be shorter than claims_max_age' }]);
   assert.equal(problemsOf(`${VALID}session: { claims_max_age: 15 }\n`)[0]?.path, 'session.claims_max_age');
 });
+
+test('session.cache_entries: a whole number from 1 (default 10 000), refused at its path otherwise', () => {
+  assert.equal(parse(VALID).session.cache_entries, 10_000);
+  assert.equal(parse(`${VALID}session: { cache_entries: 2500 }\n`).session.cache_entries, 2500);
+  for (const bad of ['0', '-1', '1.5', '"many"', '20000000']) {
+    assert.equal(problemsOf(`${VALID}session: { cache_entries: ${bad} }\n`)[0]?.path, 'session.cache_entries', bad);
+  }
+});

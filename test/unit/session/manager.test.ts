@@ -56,7 +56,11 @@ describe('SessionManager (SQLite store, local bus)', () => {
     assert.equal(a.record.identity.email, 'ada@example.com');
     assert.equal(a.record.identity.name, undefined);
     assert.equal(a.record.idpSid, 'idp-1');
-    assert.equal(a.record.idToken, 'eyJ.h.s');
+    assert.equal(a.record.hasIdToken, true);
+    assert.equal(b.record.hasIdToken, false);
+    assert.ok(!Object.values(a.record).includes('eyJ.h.s'), 'the ID token is not in the memory copy');
+    assert.equal(await m.storedIdToken(a.id), 'eyJ.h.s', 'it is read from the store');
+    assert.equal(await m.storedIdToken(b.id), undefined);
     assert.equal(a.record.expiresAt, clock + cfg.absolute_timeout);
     assert.equal(a.record.idleExpiresAt, clock + cfg.idle_timeout);
     const row = await store.sessions.findByHash(a.record.idHash);
@@ -268,6 +272,35 @@ describe('SessionManager (SQLite store, local bus)', () => {
     assert.notEqual(m.getCached(s1.id), 'miss');
     assert.notEqual(m.getCached(s3.id), 'miss');
     assert.notEqual(await m.get(s2.id), undefined, 'dropped from memory, still in the store');
+  });
+
+  test('resizeCache: a smaller bound drops the least recently used at once, a larger one keeps more; default 10 000', async () => {
+    const m = new SessionManager({ store, config: () => cfg, bus: localBus(), now, maxCacheEntries: 4 });
+    managers.push(m);
+    assert.equal(manager().cacheBound, 10_000);
+    const s = [];
+    for (let i = 0; i < 4; i++) s.push(await m.create(ada, {}));
+    assert.equal(m.cachedCount, 4);
+    m.resizeCache(2);
+    assert.equal(m.cacheBound, 2);
+    assert.equal(m.cachedCount, 2);
+    assert.deepEqual(s.map((x) => m.getCached(x.id) === 'miss'), [true, true, false, false], 'the two oldest went');
+    m.resizeCache(3);
+    assert.notEqual(await m.get(s[0]!.id), undefined, 're-read from the store');
+    assert.equal(m.cachedCount, 3);
+    assert.throws(() => m.resizeCache(0), TypeError);
+    assert.throws(() => m.resizeCache(1.5), TypeError);
+  });
+
+  test('storedIdToken: read from the store (the memory copy has none); undefined once revoked or for a bad id', async () => {
+    const m = manager();
+    const { id, record } = await m.create(ada, { idToken: 'eyJ.a.b' });
+    assert.equal(record.hasIdToken, true);
+    assert.equal(await manager().storedIdToken(id), 'eyJ.a.b', 'another process reads it too');
+    assert.equal(await m.storedIdToken('x'), undefined);
+    assert.equal(await m.storedIdToken(newSessionId()), undefined);
+    await m.revoke(id, 'logout');
+    assert.equal(await m.storedIdToken(id), undefined);
   });
 
   test('store down: get on a cache miss is AIRLOCK_STORE_UNAVAILABLE, never a silent undefined', async () => {

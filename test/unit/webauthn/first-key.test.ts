@@ -12,7 +12,7 @@ const cfg = compileWebauthn(webauthnSchema.parse({ manage_within: '5m' }), 'http
 
 function signedIn(o: { authTime?: number; idToken?: string; createdAt: number }): SignedIn {
   const identity: Identity = { kind: 'person', sub: 's', username: 'u', email: undefined, name: undefined, groups: [], roles: [], mfa: { method: 'none' }, ...(o.authTime === undefined ? {} : { authTime: o.authTime }) };
-  const record = { idHash: 'h', identity, createdAt: o.createdAt, lastSeenAt: NOW, expiresAt: NOW + 1, idleExpiresAt: NOW + 1, ...(o.idToken === undefined ? {} : { idToken: o.idToken }) } as SessionRecord;
+  const record = { idHash: 'h', identity, createdAt: o.createdAt, lastSeenAt: NOW, expiresAt: NOW + 1, idleExpiresAt: NOW + 1, hasIdToken: o.idToken !== undefined } as SessionRecord;
   return { identity, record, cookieId: 'c' };
 }
 

@@ -9,8 +9,10 @@ import type { Runtime } from '../../runtime.ts';
 import { checkScimBearer } from './auth.ts';
 import { readScimJson } from './body.ts';
 import { applyChanges } from './effects.ts';
+import { SCIM_PREFIX } from './path.ts';
 
-export const SCIM_PREFIX = '/.airlock/scim/v2';
+export { SCIM_PREFIX, isScimPath } from './path.ts';
+
 const CONTENT_TYPE = 'application/scim+json; charset=utf-8';
 
 const services = new WeakMap<Store, ScimService>();
@@ -18,11 +20,6 @@ function serviceFor(svc: GatewayServices): ScimService {
   let s = services.get(svc.store);
   if (s === undefined) services.set(svc.store, (s = new ScimService({ store: svc.store, now: svc.now })));
   return s;
-}
-
-/** Whether a gateway path is a SCIM endpoint (/.airlock/scim/v2 and below). */
-export function isScimPath(pathname: string): boolean {
-  return pathname === SCIM_PREFIX || pathname.startsWith(`${SCIM_PREFIX}/`);
 }
 
 /**

@@ -59,7 +59,7 @@ export async function requireSession(req: IncomingMessage, rt: Runtime, svc: Gat
  */
 export function idpLoginAt(s: SignedIn): number | undefined {
   if (s.identity.authTime !== undefined) return s.identity.authTime;
-  return s.record.idToken !== undefined ? s.record.createdAt : undefined;
+  return s.record.hasIdToken ? s.record.createdAt : undefined;
 }
 
 const KEYS_PAGE = '/.airlock/webauthn/keys';
