@@ -1,7 +1,7 @@
 /**
  * Memory with N live sessions (issue #15 keeps "RSS <= 200 MB per worker with 100k live sessions").
  *   node --import tsx bench/sessions-rss.bench.ts [--sessions 100000] [--workers 1,2] [--settle 5] [--concurrency 4] [--src]
- *     [--audit-writer thread|inline] [--cache-entries N] [--inspect] [--heap-snapshot DIR]
+ *     [--audit-writer thread|inline] [--cache-entries N] [--node-flag FLAG ...] [--inspect] [--heap-snapshot DIR]
  *
  * 1. One real sign-in through `airlock serve` and the dev IdP (a person in 5 groups) gives the template: the session
  *    row a real login stores (identity, groups, roles, MFA state, IdP sid/sub, ID token, sealed refresh token).
@@ -50,6 +50,8 @@ const { values } = parseArgs({
     'audit-writer': { type: 'string' },
     /** session.cache_entries (absent: Airlock's default). */
     'cache-entries': { type: 'string' },
+    /** A V8/Node flag for `airlock serve` (e.g. --node-flag=--heap-growing-percent=50); cluster workers inherit it. */
+    'node-flag': { type: 'string', multiple: true, default: [] },
     /** Which worker counts to run (comma-separated). */
     workers: { type: 'string', default: '1,2' },
     /**
@@ -132,7 +134,7 @@ function startGateway(configPath: string, cwd: string, logPath: string): ChildPr
   const extra = [...(values['heap-snapshot'] ? ['--heapsnapshot-signal=SIGUSR2'] : []), ...(values.inspect ? ['--inspect=127.0.0.1:0'] : [])];
   const nodeOptions = [process.env.NODE_OPTIONS ?? '', ...extra].join(' ').trim();
   const env = { ...process.env, AIRLOCK_RUN_DIST: runDist ? '1' : '', ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) };
-  const gw = spawn(process.execPath, [bin, 'serve', '--config', configPath], { cwd, env, stdio: ['ignore', out, values.inspect ? 'pipe' : 'inherit'] });
+  const gw = spawn(process.execPath, [...values['node-flag'], bin, 'serve', '--config', configPath], { cwd, env, stdio: ['ignore', out, values.inspect ? 'pipe' : 'inherit'] });
   closeSync(out);
   if (values.inspect) {
     // every process (primary and cluster workers share stderr) says where its inspector listens

@@ -55,6 +55,24 @@ async function stopped(child: ChildProcess, signal: NodeJS.Signals): Promise<voi
   await sleep(300); // the workers are gone too
 }
 
+/**
+ * The kill -9 window is flush_interval for a RUNNING writer thread; a worker's thread starts with the worker and,
+ * on a loaded machine, may take longer than that to load. Wait until reads from both workers reach the store.
+ */
+async function writersRunning(s: TestStack, cookie: string, open: () => Promise<Store>): Promise<void> {
+  const store = await open();
+  try {
+    for (let i = 0; ; i++) {
+      const ids = await reads(s, cookie, 16);
+      await sleep(500);
+      if ((await missing(store, ids)).length === 0) return;
+      if (i > 60) assert.fail('the audit writer threads never wrote');
+    }
+  } finally {
+    await store.close();
+  }
+}
+
 async function missing(store: Store, ids: readonly string[]): Promise<string[]> {
   const have = new Set((await queryEvents(store, { type: 'request', limit: 1_000_000 })).map((r) => r.event.request_id));
   return ids.filter((id) => !have.has(id));
@@ -96,6 +114,7 @@ describe('audit writer thread in the gateway (sqlite, 2 workers)', () => {
     await s.gateway.close();
     const child = await serve(s);
     const cookie = (await loginThroughGateway(s.gatewayUrl, 'alice', 'alice-demo')).cookieHeader;
+    await writersRunning(s, cookie, () => openStore({ kind: 'sqlite', path: `${s.dir}/airlock.db`, pool: 1 }));
     const old = await reads(s, cookie, 150);
     await sleep(1_500); // well past flush_interval (200 ms): these are committed
     let stop = false;
@@ -135,6 +154,7 @@ describe('audit writer thread in the gateway (postgres, 2 workers)', () => {
     await s.gateway.close();
     const child = await serve(s);
     const cookie = (await loginThroughGateway(s.gatewayUrl, 'alice', 'alice-demo')).cookieHeader;
+    await writersRunning(s, cookie, () => openStore({ kind: 'postgres', url: ctx.url, pool: 1 }));
     const old = await reads(s, cookie, 120);
     await sleep(1_500);
     let stop = false;
