@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { ApprovalClient, ApprovalRequester, NewApprovalRow } from '../store/index.ts';
+import type { NewApprovalRow } from '../store/index.ts';
 import { ApprovalBodyTooLarge } from './errors.ts';
 
 /** Request headers kept with a held request and sent again when it is performed (everything else is rebuilt). */
@@ -13,18 +13,7 @@ export function newApprovalId(): string {
   return `apr_${randomBytes(16).toString('base64url')}`;
 }
 
-export interface HoldInput {
-  readonly requestId: string;
-  readonly tokenId: string;
-  readonly requester: ApprovalRequester;
-  readonly env: string;
-  readonly method: string;
-  readonly rawUrl: string;
-  readonly client: ApprovalClient;
-  readonly host: string;
-  readonly target: string;
-  readonly action: string;
-  readonly dagIds: readonly string[];
+export interface HoldInput extends Pick<NewApprovalRow, 'requestId' | 'tokenId' | 'requester' | 'env' | 'method' | 'rawUrl' | 'client' | 'host' | 'target' | 'action' | 'dagIds'> {
   /** The request's raw headers (name, value, name, value …). */
   readonly rawHeaders: readonly string[];
   readonly body: Buffer;
