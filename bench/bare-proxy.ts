@@ -1,8 +1,10 @@
 /**
  * The Node ceiling: a bare reverse proxy with no auth, undici Pool, the same worker count as Airlock.
- * Usage: node --import tsx bench/bare-proxy.ts <port> <upstream-url> <workers> [request|dispatch]
+ * Usage: node --import tsx bench/bare-proxy.ts <port> <upstream-url> <workers> [request|dispatch|authz]
  *   request  (default; the baseline the issue names): pool.request() and Readable.pipe to the client
  *   dispatch: pool.dispatch() with a handler writing chunks straight to the client, as Airlock's forwarder does
+ *   authz:    no proxying at all: every request is answered 200 with an empty body at once. The Node ceiling of a
+ *             forward-auth service (nginx auth_request asks it before each request; bench row `nginx-bare-authz`)
  */
 import cluster from 'node:cluster';
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -12,7 +14,7 @@ const [portArg, upstream, workersArg, apiArg] = process.argv.slice(2);
 const port = Number(portArg);
 const workers = Number(workersArg ?? 2);
 const api = apiArg ?? 'request';
-if (api !== 'request' && api !== 'dispatch') throw new TypeError('api must be request or dispatch');
+if (api !== 'request' && api !== 'dispatch' && api !== 'authz') throw new TypeError('api must be request, dispatch or authz');
 
 const HOP = new Set(['connection', 'keep-alive', 'transfer-encoding']);
 
@@ -65,7 +67,12 @@ if (cluster.isPrimary && workers > 1) {
   const pool = new Pool(upstream!, { connections: 128, pipelining: 1 });
   const body = (req: IncomingMessage) => (req.method === 'GET' || req.method === 'HEAD' ? null : req);
   const server = http.createServer(
-    api === 'dispatch'
+    api === 'authz'
+      ? (_req, res) => {
+          res.writeHead(200, { 'content-length': '0' });
+          res.end();
+        }
+      : api === 'dispatch'
       ? (req, res) => {
           pool.dispatch({ method: req.method ?? 'GET', path: req.url ?? '/', headers: requestHeaders(req), body: body(req) }, new Relay(res));
         }

@@ -2,13 +2,14 @@
  * Authenticated GET through Airlock vs straight to the upstream vs nginx as a plain reverse proxy vs a bare
  * Node proxy (no auth, undici, same worker count), in the same run, interleaved rounds.
  *   node --import tsx bench/gateway.bench.ts [--rounds 3] [--seconds 8] [--connections 64] [--workers 2]
- *     [--only direct,nginx,bare,bare-dispatch,airlock,apache,nginx-authz,airlock-base] [--log-level info] [--audit-batch N] [--audit-writer thread|inline] [--log-file F] [--profile DIR]
+ *     [--only direct,nginx,bare,bare-dispatch,airlock,apache,nginx-authz,nginx-bare-authz,airlock-base] [--log-level info] [--audit-batch N] [--audit-writer thread|inline] [--log-file F] [--profile DIR]
  *     [--baseline DIR]
  * --baseline DIR adds the row `airlock-base`: the same Airlock setup run from another checkout (DIR, with its
  * node_modules, e.g. `git worktree add /tmp/base HEAD~1`), interleaved with the others, so a change is measured
  * against its parent in one run (CPU µs/request of both in the same conditions).
  * Also the peers of issue #15: Apache + mod_auth_openidc (signed in through the dev IdP, server-side session
- * cache) and nginx + Airlock forward-auth (auth_request). Needs wrk, nginx, apache2 and mod_auth_openidc
+ * cache) and nginx + Airlock forward-auth (auth_request), beside nginx + auth_request to a Node service that answers
+ * 200 at once (`nginx-bare-authz`: the ceiling of any forward-auth service in Node). Needs wrk, nginx, apache2 and mod_auth_openidc
  * (Debian: apt-get install wrk nginx-light apache2 libapache2-mod-auth-openidc; bench/run.sh installs them).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -34,7 +35,7 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '2' },
     /** Write CPU profiles to DIR/<target>/ (one worker per proxy then). */
     profile: { type: 'string' },
-    /** Comma-separated subset: direct,nginx,bare,bare-dispatch,airlock,apache,nginx-authz */
+    /** Comma-separated subset: direct,nginx,bare,bare-dispatch,airlock,apache,nginx-authz,nginx-bare-authz,airlock-base */
     only: { type: 'string' },
     /** Airlock's log level (default info: one access line per request, as shipped). */
     'log-level': { type: 'string', default: 'info' },
@@ -90,13 +91,16 @@ try {
   const wanted = (key: string) => !only || only.has(key);
   const [upstreamPort, nginxPort, barePort, bareDispatchPort, gwPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   const [nginxAuthzPort, gwAuthzPort, apachePort, gwBasePort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [bareAuthzPort, nginxBareAuthzPort] = [await freePort(), await freePort()];
   const conf = (await readFile(join(root, 'bench/nginx.conf.tpl'), 'utf8'))
     .replaceAll('__DIR__', dir)
     .replaceAll('__ROOT__', root.replace(/\/$/, ''))
     .replaceAll('__UPSTREAM_PORT__', String(upstreamPort))
     .replaceAll('__NGINX_PORT__', String(nginxPort))
     .replaceAll('__NGINX_AUTHZ_PORT__', String(nginxAuthzPort))
-    .replaceAll('__AIRLOCK_AUTHZ_PORT__', String(gwAuthzPort));
+    .replaceAll('__AIRLOCK_AUTHZ_PORT__', String(gwAuthzPort))
+    .replaceAll('__BARE_AUTHZ_PORT__', String(bareAuthzPort))
+    .replaceAll('__NGINX_BARE_AUTHZ_PORT__', String(nginxBareAuthzPort));
   await writeFile(join(dir, 'nginx.conf'), conf);
   await start('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir]);
   const upstream = `http://127.0.0.1:${upstreamPort}`;
@@ -155,6 +159,7 @@ try {
 
   const bareProc = await start(process.execPath, [...profileArgs('bare'), '--import', 'tsx', 'bench/bare-proxy.ts', String(barePort), upstream, proxyWorkers], 'ready');
   const bareDispatchProc = await start(process.execPath, [...profileArgs('bare-dispatch'), '--import', 'tsx', 'bench/bare-proxy.ts', String(bareDispatchPort), upstream, proxyWorkers, 'dispatch'], 'ready');
+  const bareAuthzProc = wanted('nginx-bare-authz') ? await start(process.execPath, [...profileArgs('bare-authz'), '--import', 'tsx', 'bench/bare-proxy.ts', String(bareAuthzPort), upstream, proxyWorkers, 'authz'], 'ready') : undefined;
   const nginxProc = children[0]!;
 
   // nginx + Airlock forward-auth: a second Airlock (forward_auth on), signed in through nginx
@@ -214,6 +219,7 @@ try {
     { key: 'airlock', name: `Airlock, authenticated (${workers} workers)`, pid: gw.pid!, url: `http://localhost:${gwPort}/api/v1/dags`, headers: { cookie: cookieHeader } },
     ...(gwBase ? [{ key: 'airlock-base', name: `Airlock at --baseline (${workers} workers)`, pid: gwBase.pid!, url: `${baseUrl}/api/v1/dags`, headers: { cookie: baseCookie } }] : []),
     ...(apacheProc ? [{ key: 'apache', name: 'Apache + mod_auth_openidc, authenticated', pid: apacheProc.pid!, url: `${apacheUrl}/api/v1/dags`, headers: { cookie: apacheCookie } }] : []),
+    ...(bareAuthzProc ? [{ key: 'nginx-bare-authz', name: `nginx + auth_request to a bare Node 200 (${workers} workers, incl. static upstream)`, pids: [nginxProc.pid!, bareAuthzProc.pid!], url: `http://127.0.0.1:${nginxBareAuthzPort}/api/v1/dags` }] : []),
     ...(gwAuthz ? [{ key: 'nginx-authz', name: `nginx + Airlock forward-auth (${workers} workers, incl. static upstream)`, pids: [nginxProc.pid!, gwAuthz.pid!], url: `${authzUrl}/api/v1/dags`, headers: { cookie: authzCookie } }] : []),
   ];
   const targets = all.filter((t) => wanted(t.key));
@@ -255,11 +261,15 @@ try {
   const fa = byKey('nginx-authz');
   const ab = byKey('airlock-base');
   const ng = byKey('nginx');
+  const nb = byKey('nginx-bare-authz');
   const targetsLines = [
     ...(al && ap ? [`- Airlock vs Apache + mod_auth_openidc: rps ${ratio(al.rps, ap.rps)}x (target >= 1.6), p99 ${ratio(al.p99, ap.p99)}x (target <= 0.5)`] : []),
     ...(al && bd ? [`- Airlock CPU µs/request vs bare dispatch() proxy: ${ratio(al.cpu, bd.cpu)}x (target <= 1.5)`] : []),
     ...(al && ab ? [`- Airlock vs --baseline: CPU µs/request ${ratio(al.cpu, ab.cpu)}x, rps ${ratio(al.rps, ab.rps)}x`] : []),
     ...(fa && ng ? [`- nginx + Airlock forward-auth vs plain nginx: rps ${ratio(fa.rps, ng.rps)}x (target >= 0.5), p99 ${ratio(fa.p99, ng.p99)}x (target <= 2)`] : []),
+    // the ceilings of this stack, same run: what a Node service doing nothing reaches against the same peers
+    ...(bd && ap ? [`- ceiling: bare dispatch() proxy (no auth, no audit) vs Apache + mod_auth_openidc: rps ${ratio(bd.rps, ap.rps)}x, p99 ${ratio(bd.p99, ap.p99)}x`] : []),
+    ...(nb && ng ? [`- ceiling: nginx + auth_request to a bare Node 200 vs plain nginx: rps ${ratio(nb.rps, ng.rps)}x, p99 ${ratio(nb.p99, ng.p99)}x`] : []),
   ];
   if (targetsLines.length > 0) lines.push('', 'Issue #15 ratios:', ...targetsLines);
   console.log(lines.join('\n'));

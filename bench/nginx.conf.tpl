@@ -22,6 +22,22 @@ http {
     listen 127.0.0.1:__NGINX_PORT__;
     location / { proxy_pass http://airflow; proxy_http_version 1.1; proxy_set_header Connection ""; }
   }
+  # nginx + auth_request to a Node service that answers 200 at once (bare-proxy.ts authz): the ceiling of any
+  # forward-auth service written for Node, measured beside Airlock's
+  upstream bareauthz { server 127.0.0.1:__BARE_AUTHZ_PORT__; keepalive 128; }
+  server {
+    listen 127.0.0.1:__NGINX_BARE_AUTHZ_PORT__;
+    location = /_authz {
+      internal;
+      proxy_pass http://bareauthz/authz;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_pass_request_body off;
+      proxy_set_header Content-Length "";
+      proxy_set_header X-Original-URI $request_uri;
+    }
+    location / { auth_request /_authz; proxy_pass http://airflow; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
   # nginx + Airlock forward-auth (auth_request, docs/forward-auth.md): nginx carries the bytes, Airlock decides
   upstream airlock { server 127.0.0.1:__AIRLOCK_AUTHZ_PORT__; keepalive 128; }
   server {

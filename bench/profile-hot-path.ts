@@ -24,7 +24,20 @@ const root = new URL('..', import.meta.url).pathname;
 const dir = await mkdtemp(join(tmpdir(), 'airlock-prof-'));
 for (const d of ['tmp-body', 'tmp-proxy', 'tmp-fcgi', 'tmp-uwsgi', 'tmp-scgi']) await mkdir(join(dir, d));
 const [up, ngx, gwPort] = [await freePort(), await freePort(), await freePort()];
-await writeFile(join(dir, 'nginx.conf'), (await readFile(join(root, 'bench/nginx.conf.tpl'), 'utf8')).replaceAll('__DIR__', dir).replaceAll('__UPSTREAM_PORT__', String(up)).replaceAll('__NGINX_PORT__', String(ngx)));
+// the template's other servers (forward-auth rows of gateway.bench.ts) get ports nobody answers on: unused here
+const unused = async () => String(await freePort());
+await writeFile(
+  join(dir, 'nginx.conf'),
+  (await readFile(join(root, 'bench/nginx.conf.tpl'), 'utf8'))
+    .replaceAll('__DIR__', dir)
+    .replaceAll('__ROOT__', root.replace(/\/$/, ''))
+    .replaceAll('__UPSTREAM_PORT__', String(up))
+    .replaceAll('__NGINX_PORT__', String(ngx))
+    .replaceAll('__NGINX_AUTHZ_PORT__', await unused())
+    .replaceAll('__AIRLOCK_AUTHZ_PORT__', await unused())
+    .replaceAll('__BARE_AUTHZ_PORT__', await unused())
+    .replaceAll('__NGINX_BARE_AUTHZ_PORT__', await unused()),
+);
 const nginx = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir], { stdio: 'ignore' });
 const publicUrl = `http://localhost:${gwPort}`;
 const idp = await createDevIdp({ clients: [{ client_id: 'prof', client_secret: 'prof-secret-0123456789', redirect_uris: [`${publicUrl}/.airlock/callback`] }] });

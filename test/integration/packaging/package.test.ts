@@ -1,15 +1,18 @@
 /**
- * The published package (docs/deployment.md "Install from the package"): `npm pack` holds the compiled dist/,
- * docs and examples, and nothing from development (sources, tests, bench, demo, example secrets); the packed
- * `airlock` runs from dist/ with production dependencies only.
+ * The published package (docs/deployment.md "Install from the package"): `npm pack` holds the bundled dist/
+ * (scripts/build.mjs), docs and examples, and nothing from development (sources, tests, bench, demo, example
+ * secrets); the packed `airlock` runs from dist/ with production dependencies only, and serves with two workers
+ * (the forked workers, the audit writer thread, the native SQLite driver and the WebAuthn browser script, all
+ * resolved from the bundle's own folder).
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, statSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, statSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { freePort } from '../gateway/harness.ts';
 
 const root = resolve(import.meta.dirname, '../../..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
@@ -47,8 +50,13 @@ after(() => rmSync(work, { recursive: true, force: true }));
 test('the package holds dist/, bin, docs and examples, and nothing from development', () => {
   assert.ok(files.includes('bin/airlock.js'));
   assert.ok(files.includes('dist/cli/main.js'));
-  assert.ok(files.includes('dist/server/index.js'));
-  assert.ok(files.includes('dist/policy/catalogue/data/roles.json'), 'the catalogue data is compiled in');
+  assert.ok(files.includes('dist/cli/writer-thread.js'), 'the audit writer thread has its own entry point');
+  assert.ok(files.includes('dist/bundled-packages.json'));
+  assert.ok(files.every((f) => !f.startsWith('dist/') || f === 'dist/bundled-packages.json' || /^dist\/cli\/[\w-]+\.js$/.test(f)), 'dist/ is the bundle only');
+  // the generated catalogue data is bundled in: a route of Airflow 2.10.5's Flask UI and a default role's permission
+  const bundle = readdirSync(join(unpacked, 'dist', 'cli')).map((f) => readFileSync(join(unpacked, 'dist', 'cli', f), 'utf8')).join('\n');
+  assert.match(bundle, /flask:GET:\/dags\/\{dag_id\}\/grid/, 'the Flask route catalogue is bundled in');
+  assert.match(bundle, /can_create/, 'the role tables are bundled in');
   assert.ok(files.includes('docs/configuration.md'));
   assert.ok(files.includes('examples/okta.yaml'));
   const forbidden = files.filter((f) =>
@@ -57,8 +65,8 @@ test('the package holds dist/, bin, docs and examples, and nothing from developm
   assert.deepEqual(forbidden, []);
 });
 
-test('development-only packages are devDependencies; dist/ imports production dependencies only', () => {
-  for (const dev of ['oidc-provider', 'tsx', 'typescript', 'playwright-core', 'fast-check']) {
+test('development-only packages are devDependencies; dist/ imports and bundles production dependencies only', () => {
+  for (const dev of ['oidc-provider', 'tsx', 'typescript', 'playwright-core', 'fast-check', 'esbuild']) {
     assert.equal(pkg.dependencies[dev], undefined, `${dev} is not a runtime dependency`);
     assert.ok(pkg.devDependencies[dev], `${dev} is a devDependency`);
   }
@@ -78,9 +86,22 @@ test('development-only packages are devDependencies; dist/ imports production de
   };
   walk(join(unpacked, 'dist'));
   const packages = [...bare].filter((s) => !s.startsWith('.') && !s.startsWith('node:') && !builtins.has(s)).map((s) => s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : s.split('/')[0]!);
-  for (const used of ['jose', 'undici', 'better-sqlite3', 'kysely', 'openid-client', 'commander']) assert.ok(packages.includes(used), `the scan sees ${used}`);
+  // left outside the bundle: the native SQLite driver and the PostgreSQL driver (loaded only for a PostgreSQL store)
+  for (const used of ['better-sqlite3', 'pg']) assert.ok(packages.includes(used), `the scan sees ${used}`);
   const undeclared = [...new Set(packages)].filter((p) => pkg.dependencies[p] === undefined);
   assert.deepEqual(undeclared, [], 'every package dist/ imports is a runtime dependency');
+  // what is bundled in is listed with its version and license; each direct one is a runtime dependency, at the
+  // version installed here (the lock file's), and no development-only package is in the bundle
+  const bundled = JSON.parse(readFileSync(join(unpacked, 'dist', 'bundled-packages.json'), 'utf8')) as { packages: Array<{ name: string; version: string; license: string | null }> };
+  const names = bundled.packages.map((p) => p.name);
+  for (const direct of ['jose', 'undici', 'kysely', 'openid-client', 'commander', 'zod', 'yaml', 'pino', 'prom-client', '@simplewebauthn/server']) {
+    assert.ok(pkg.dependencies[direct], `${direct} is a runtime dependency`);
+    const entry = bundled.packages.find((p) => p.name === direct);
+    assert.ok(entry, `${direct} is listed as bundled`);
+    assert.equal(entry.version, (JSON.parse(readFileSync(join(root, 'node_modules', direct, 'package.json'), 'utf8')) as { version: string }).version);
+  }
+  for (const dev of Object.keys(pkg.devDependencies)) assert.ok(!names.includes(dev), `${dev} (development only) is not bundled`);
+  for (const p of bundled.packages) assert.match(p.version, /^\d+\.\d+\.\d+/, `${p.name} has a version`);
 });
 
 test('the packed airlock runs from dist/ with production dependencies only', () => {
@@ -98,4 +119,56 @@ test('the packed airlock runs from dist/ with production dependencies only', () 
   });
   assert.equal(check.status, 2, check.stdout + check.stderr);
   assert.match(check.stdout + check.stderr, /client_secret/);
+});
+
+test('the packed airlock serves with two workers: forked workers, audit writer thread, SQLite and the WebAuthn script from dist/', async () => {
+  const dir = mkdtempSync(join(work, 'serve-'));
+  const port = await freePort();
+  writeFileSync(join(dir, 'secret'), 'packaging-test-secret-0123456789');
+  // the IdP and Airflow are unreachable: the gateway still starts (logins get 503 until discovery succeeds)
+  writeFileSync(
+    join(dir, 'airlock.yaml'),
+    [
+      `listen: 127.0.0.1:${port}`,
+      `public_url: http://localhost:${port}`,
+      'workers: 2',
+      'idp: { issuer: "http://127.0.0.1:9/idp", client_id: airlock, client_secret: "${file:./secret}", allow_insecure_http: true }',
+      'roles: { admins: Admin }',
+      'environments: { prod: { host: localhost, upstream: "http://127.0.0.1:9", airflow: 2 } }',
+      'store: sqlite:./airlock.db',
+      '',
+    ].join('\n'),
+  );
+  const bin = join(unpacked, pkg.bin.airlock!);
+  const env = { PATH: process.env.PATH ?? '' };
+  const gw = spawn(process.execPath, [bin, 'serve', '--config', join(dir, 'airlock.yaml')], { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  gw.stderr!.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((r) => gw.on('exit', (code) => r(code)));
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    let health = 0;
+    for (let i = 0; i < 300 && health !== 200 && gw.exitCode === null; i++) {
+      health = await fetch(`${base}/.airlock/healthz`).then((r) => r.status, () => 0);
+      if (health !== 200) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(health, 200, `healthz never answered 200: ${stderr}`);
+    const pub = `http://localhost:${port}`; // the public_url's host (probes answer on any Host)
+    const script = await fetch(`${pub}/.airlock/webauthn/browser.js`);
+    assert.equal(script.status, 200);
+    assert.match(await script.text(), /SimpleWebAuthnBrowser/);
+    // reads without a session are refused and audited: each worker's writer thread commits them
+    for (let i = 0; i < 20; i++) {
+      const r = await fetch(`${pub}/api/v1/dags?i=${i}`, { headers: { accept: 'application/json' } });
+      assert.equal(r.status, 401);
+      await r.arrayBuffer();
+    }
+  } finally {
+    gw.kill('SIGTERM');
+  }
+  assert.equal(await exited, 0, stderr);
+  const verify = spawnSync(process.execPath, [bin, 'audit', 'verify', '--config', join(dir, 'airlock.yaml')], { cwd: dir, env, encoding: 'utf8' });
+  assert.equal(verify.status, 0, verify.stdout + verify.stderr);
+  const events = Number(/OK: (\d+) events/.exec(verify.stdout)?.[1]);
+  assert.ok(events >= 20, `the 20 refused reads are in the chain: ${verify.stdout}`);
 });
