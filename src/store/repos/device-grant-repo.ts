@@ -41,6 +41,8 @@ export interface DeviceGrantRepo {
   /** The token an issued grant gave (for the record). */
   recordToken(hash: string, tokenId: string): Promise<void>;
   deleteExpired(before: number): Promise<number>;
+  /** Grants still waiting for a person's decision at `now` (pending and unexpired). */
+  countPending(now: number): Promise<number>;
 }
 
 const STATUS = z.enum(['pending', 'approved', 'denied', 'issued']);
@@ -141,6 +143,11 @@ export function deviceGrantRepo(db: Kysely<Database>): DeviceGrantRepo {
       guarded('deviceGrants.deleteExpired', async () => {
         const r = await db.deleteFrom('device_grants').where('expires_at', '<=', before).executeTakeFirst();
         return Number(r.numDeletedRows);
+      }),
+    countPending: (now) =>
+      guarded('deviceGrants.countPending', async () => {
+        const r = await db.selectFrom('device_grants').select((eb) => eb.fn.countAll<string | number>().as('n')).where('status', '=', 'pending').where('expires_at', '>', now).executeTakeFirstOrThrow();
+        return Number(r.n);
       }),
   };
 }

@@ -482,6 +482,18 @@ export function runStoreSuite(name: string, openFn: () => Promise<Store>): void 
       assert.equal(await s.deviceGrants.byDeviceCodeHash(hash), undefined);
     });
 
+    test('device grants: countPending counts the undecided, unexpired ones only', async () => {
+      const s = await open();
+      const now = T0 + 20 * 86_400_000 + Math.floor(Math.random() * 1e6); // past every other test's rows
+      const base = await s.deviceGrants.countPending(now);
+      const grant = (expiresAt: number) => ({ deviceCodeHash: uid(), userCode: `W${uid().replace(/[^A-Z0-9]/gi, '').slice(0, 7).toUpperCase()}`, clientId: 'airlock-cli', envs: ['*'], actions: ['read'], tokenTtl: 1000, clientIp: null, intervalMs: 5000, createdAt: now - 1000, expiresAt });
+      const [a, b, expired, decided] = [grant(now + 1000), grant(now + 1000), grant(now), grant(now + 1000)];
+      for (const g of [a, b, expired, decided]) await s.deviceGrants.insert(g);
+      assert.equal(await s.deviceGrants.decide(decided.userCode, 'denied', 'sub-ada', now - 1), true);
+      assert.equal(await s.deviceGrants.countPending(now), base + 2, 'expired at now and decided ones do not count');
+      assert.equal(await s.deviceGrants.countPending(now + 1000), base, 'a grant expiring at now + 1000 no longer counts then');
+    });
+
     test('device grants: a corrupt status is refused, not defaulted', async () => {
       const s = await open();
       const hash = uid();

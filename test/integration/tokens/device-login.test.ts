@@ -255,3 +255,49 @@ describe('airlock login: device authorization at the gateway (RFC 8628)', () => 
     assert.equal(ok.status, 200);
   });
 });
+
+// Last in this file: they use up this address's device authorization requests in the gateway's worker.
+describe('device authorization requests are bounded (unauthenticated endpoint)', () => {
+  test('at most 1,000 sign-ins wait for a decision at once: beyond that 503 temporarily_unavailable, and no row is added', async () => {
+    const now = Date.now();
+    const before = await admin.store.deviceGrants.countPending(now);
+    const filler: string[] = [];
+    for (let i = before; i < 1_000; i++) {
+      const hash = `filler-${i}-${Math.random().toString(36).slice(2)}`;
+      filler.push(hash);
+      await admin.store.deviceGrants.insert({ deviceCodeHash: hash, userCode: `F${String(i).padStart(7, '0')}`, clientId: 'airlock-cli', envs: ['*'], actions: ['read'], tokenTtl: 60_000, clientIp: null, intervalMs: 5000, createdAt: now, expiresAt: now + 300_000 });
+    }
+    try {
+      const r = await form('/.airlock/device/code', { client_id: 'airlock-cli' });
+      assert.equal(r.status, 503, JSON.stringify(r.json));
+      assert.equal(r.json.error, 'temporarily_unavailable');
+      assert.equal(r.headers.get('retry-after'), '60');
+      assert.equal(await admin.store.deviceGrants.countPending(Date.now()), 1_000, 'nothing was added');
+    } finally {
+      await admin.store.db.deleteFrom('device_grants').where('device_code_hash', 'in', filler).execute();
+    }
+    await requestCode(); // room again
+  });
+
+  test('30 requests a minute per client address: then 429 slow_down with Retry-After, and no row is added', async () => {
+    let refused: Awaited<ReturnType<typeof form>> | undefined;
+    let allowed = 0;
+    for (let i = 0; i < 40 && !refused; i++) {
+      const r = await form('/.airlock/device/code', { client_id: 'airlock-cli' });
+      if (r.status === 429) refused = r;
+      else {
+        assert.equal(r.status, 200, JSON.stringify(r.json));
+        allowed++;
+      }
+    }
+    assert.ok(refused, 'the 31st request within the minute at the latest is refused');
+    assert.ok(allowed <= 31, `${allowed} allowed`);
+    assert.equal(refused.json.error, 'slow_down');
+    assert.match(refused.json.error_description, /at most 30 a minute/);
+    assert.ok(Number(refused.headers.get('retry-after')) >= 1, 'Retry-After in seconds');
+    const pending = await admin.store.deviceGrants.countPending(Date.now());
+    const again = await form('/.airlock/device/code', { client_id: 'airlock-cli' });
+    assert.equal(again.status, 429);
+    assert.equal(await admin.store.deviceGrants.countPending(Date.now()), pending, 'a refused request adds no grant');
+  });
+});

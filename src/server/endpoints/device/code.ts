@@ -3,7 +3,7 @@ import { device } from '../../../tokens/index.ts';
 import type { GatewayServices, RequestState } from '../../context.ts';
 import { sendJson } from '../../respond.ts';
 import type { Runtime } from '../../runtime.ts';
-import { clientIp, DEVICE_CLIENT_ID, DEVICE_CODE_TTL_MS, DEVICE_INTERVAL_MS, readForm } from './form.ts';
+import { clientIp, DEVICE_CLIENT_ID, DEVICE_CODE_REQUESTS_PER_MINUTE, DEVICE_CODE_TTL_MS, DEVICE_INTERVAL_MS, MAX_PENDING_DEVICE_GRANTS, readForm, takeCodeRequest } from './form.ts';
 
 /** Expired grants are kept this long (a late poll learns expired_token), then deleted by the next code request. */
 const KEEP_EXPIRED_MS = 60 * 60_000;
@@ -14,6 +14,8 @@ const oauthError = (res: ServerResponse, status: number, error: string, descript
  * POST /.airlock/device/code — RFC 8628 §3.1 device authorization request of `airlock login`.
  * Form: client_id=airlock-cli, env (optional: comma-separated environments, default every one), scope
  * (optional: space-separated actions, default tokens.allowed_actions).
+ * Unauthenticated, so bounded before it touches the store: DEVICE_CODE_REQUESTS_PER_MINUTE per client address and
+ * worker (429 slow_down, Retry-After), and at most MAX_PENDING_DEVICE_GRANTS undecided grants in all (503).
  */
 export async function deviceCode(req: IncomingMessage, res: ServerResponse, svc: GatewayServices, rt: Runtime, rs: RequestState): Promise<void> {
   rs.api = true;
@@ -32,7 +34,19 @@ export async function deviceCode(req: IncomingMessage, res: ServerResponse, svc:
     if (!(cfg.tokens.allowed_actions as readonly string[]).includes(a)) return oauthError(res, 400, 'invalid_scope', `scope ${JSON.stringify(a.slice(0, 64))} is not an action in tokens.allowed_actions (${cfg.tokens.allowed_actions.join(' ')})`);
   }
   const now = svc.now();
+  const address = clientIp(req, rt) ?? 'unknown';
+  const waitMs = takeCodeRequest(svc, address, now);
+  if (waitMs > 0) {
+    svc.log.warn({ reqId: rs.id, clientIp: address }, 'device: authorization requests from this address over the limit');
+    res.setHeader('retry-after', String(Math.ceil(waitMs / 1000)));
+    return oauthError(res, 429, 'slow_down', `too many sign-in requests from this address (at most ${DEVICE_CODE_REQUESTS_PER_MINUTE} a minute); retry after the time in Retry-After`);
+  }
   await svc.store.deviceGrants.deleteExpired(now - KEEP_EXPIRED_MS);
+  if ((await svc.store.deviceGrants.countPending(now)) >= MAX_PENDING_DEVICE_GRANTS) {
+    svc.log.warn({ reqId: rs.id, clientIp: address, max: MAX_PENDING_DEVICE_GRANTS }, 'device: too many sign-ins waiting for a decision; refused');
+    res.setHeader('retry-after', '60');
+    return oauthError(res, 503, 'temporarily_unavailable', 'too many sign-ins are waiting for approval; retry in a minute');
+  }
   const { deviceCode: code, hash } = device.generateDeviceCode();
   let userCode = '';
   for (let attempt = 0; ; attempt++) {
@@ -47,7 +61,7 @@ export async function deviceCode(req: IncomingMessage, res: ServerResponse, svc:
     envs,
     actions,
     tokenTtl: device.personalTtl(cfg),
-    clientIp: clientIp(req, rt) ?? null,
+    clientIp: address === 'unknown' ? null : address,
     intervalMs: DEVICE_INTERVAL_MS,
     createdAt: now,
     expiresAt: now + DEVICE_CODE_TTL_MS,

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { clientAddress } from '../../../proxy/index.ts';
-import { device } from '../../../tokens/index.ts';
+import { device, TokenBuckets } from '../../../tokens/index.ts';
 import type { GatewayServices } from '../../context.ts';
 import { readLimitedBody } from '../../read-body.ts';
 import type { Runtime } from '../../runtime.ts';
@@ -16,6 +16,14 @@ export const DEVICE_INTERVAL_MS = 5_000;
 export const DEVICE_STEP_UP_WITHIN_MS = 5 * 60_000;
 
 const MAX_FORM = 4096;
+
+/**
+ * Device authorization requests (`POST /.airlock/device/code`, unauthenticated) per client address, per worker
+ * process: a bucket of this many, refilled at this many per minute. Beyond it: 429 slow_down with Retry-After.
+ */
+export const DEVICE_CODE_REQUESTS_PER_MINUTE = 30;
+/** At most this many grants wait for a decision at once (all addresses, all workers): beyond it 503. */
+export const MAX_PENDING_DEVICE_GRANTS = 1_000;
 
 /**
  * An application/x-www-form-urlencoded body (at most 4 KiB). Undefined when the content type is another or a
@@ -38,6 +46,18 @@ export function clientIp(req: IncomingMessage, rt: Runtime): string | undefined 
   } catch {
     return req.socket.remoteAddress;
   }
+}
+
+const codeBuckets = new WeakMap<GatewayServices, TokenBuckets>();
+
+/**
+ * Takes one device authorization request of this client address from this worker's bucket: 0 when allowed, else
+ * the ms until the next one is.
+ */
+export function takeCodeRequest(svc: GatewayServices, address: string, now: number): number {
+  let b = codeBuckets.get(svc);
+  if (!b) codeBuckets.set(svc, (b = new TokenBuckets(10_000)));
+  return b.take(address, now, DEVICE_CODE_REQUESTS_PER_MINUTE / 60, DEVICE_CODE_REQUESTS_PER_MINUTE);
 }
 
 const limiters = new WeakMap<GatewayServices, InstanceType<typeof device.GuessLimiter>>();
