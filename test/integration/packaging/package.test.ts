@@ -141,7 +141,8 @@ test('the packed airlock serves with two workers: forked workers, audit writer t
   );
   const bin = join(unpacked, pkg.bin.airlock!);
   const env = { PATH: process.env.PATH ?? '' };
-  const gw = spawn(process.execPath, [bin, 'serve', '--config', join(dir, 'airlock.yaml')], { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  // a V8 flag given to the primary (docs/deployment.md "Sizing": --heap-growing-percent) reaches the workers
+  const gw = spawn(process.execPath, ['--heap-growing-percent=25', bin, 'serve', '--config', join(dir, 'airlock.yaml')], { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   gw.stderr!.on('data', (d) => (stderr += d));
   const exited = new Promise<number | null>((r) => gw.on('exit', (code) => r(code)));
@@ -153,6 +154,9 @@ test('the packed airlock serves with two workers: forked workers, audit writer t
       if (health !== 200) await new Promise((r) => setTimeout(r, 50));
     }
     assert.equal(health, 200, `healthz never answered 200: ${stderr}`);
+    const workers = readFileSync(`/proc/${gw.pid}/task/${gw.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    assert.equal(workers.length, 2, 'two worker processes');
+    for (const pid of workers) assert.ok(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes('--heap-growing-percent=25'), `worker ${pid} runs with the primary's V8 flag`);
     const pub = `http://localhost:${port}`; // the public_url's host (probes answer on any Host)
     const script = await fetch(`${pub}/.airlock/webauthn/browser.js`);
     assert.equal(script.status, 200);
