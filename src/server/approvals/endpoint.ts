@@ -38,16 +38,57 @@ export async function approvalEndpoint(req: IncomingMessage, res: ServerResponse
   return decideEndpoint(req, res, svc, rt, rs, id, op);
 }
 
-async function load(svc: GatewayServices, id: string): Promise<ApprovalRow> {
+async function load(svc: GatewayServices, rt: Runtime, id: string): Promise<ApprovalRow> {
   const row = await svc.store.approvals.get(id);
   if (!row) throw approvalErrors.ApprovalNotFound.create();
-  return row;
+  return settleIfStuck(svc, rt, row);
 }
+
+/** Margin on top of the environment's upstream timeouts before an approved request counts as stuck (ms). */
+const STUCK_MARGIN_MS = 60_000;
+
+/**
+ * An approved request stays `executing` only while the worker that won the approval performs it, which ends within
+ * the environment's connect_timeout + timeout. A row still `executing` well after that belongs to a worker that
+ * died (or was killed) while performing it: whoever reads it first settles it as `failed` with error
+ * `outcome_unknown` (a compare-and-swap: once; audited), since the request may or may not have reached Airflow.
+ */
+async function settleIfStuck(svc: GatewayServices, rt: Runtime, row: ApprovalRow): Promise<ApprovalRow> {
+  if (row.status !== 'executing' || row.decidedAt === null) return row;
+  const env = rt.config.environments[row.env];
+  const bound = (env ? env.connect_timeout + env.timeout : 35_000) + STUCK_MARGIN_MS;
+  const now = svc.now();
+  if (now - row.decidedAt <= bound) return row;
+  const won = await svc.store.approvals.finish(row.id, { status: 'failed', upstreamStatus: null, upstreamBody: null, upstreamContentType: null, error: OUTCOME_UNKNOWN }, now);
+  if (won) {
+    svc.log.warn({ approval: row.id, decidedAt: row.decidedAt, boundMs: bound }, 'approval: still being performed long after the upstream timeout (its worker stopped?); settled as failed, outcome unknown');
+    const event = {
+      type: 'approval' as const,
+      request_id: row.requestId,
+      actor: { kind: row.requester.kind, sub: row.requester.sub, username: row.requester.username, token_id: row.tokenId },
+      env: row.env,
+      method: row.method,
+      path: row.target.split('?')[0]!,
+      action: row.action,
+      dag_ids: row.dagIds,
+      decision: 'failed',
+      detail: { event: 'failed', approval_id: row.id, held_request_id: row.requestId, approved_by: row.decidedBy?.username ?? '', error: OUTCOME_UNKNOWN },
+    };
+    await svc.audit.recordDurable(event).catch((err: unknown) => {
+      svc.log.error({ err, approval: row.id }, 'audit: approval outcome not written at once; queued for the next batch');
+      svc.audit.record(event);
+    });
+  }
+  return (await svc.store.approvals.get(row.id)) ?? row;
+}
+
+/** The error of an approved request whose worker stopped while performing it (it may or may not have run). */
+export const OUTCOME_UNKNOWN = 'outcome_unknown';
 
 /** The requesting token polls its held request: JSON status, and the upstream's answer once performed. */
 async function statusForToken(req: IncomingMessage, res: ServerResponse, svc: GatewayServices, rt: Runtime, rs: RequestState, id: string): Promise<void> {
   const auth = await authenticateMachineCaller(req, svc, rt, rs);
-  const row = await load(svc, id);
+  const row = await load(svc, rt, id);
   if (auth.principal.token?.id !== row.tokenId) throw approvalErrors.ApprovalNotRequester.create({ logMessage: `${auth.principal.identity.username} asked for ${row.id}` });
   sendJson(res, 200, statusJson(row, svc.now(), rt));
 }
@@ -119,7 +160,7 @@ async function page(req: IncomingMessage, res: ServerResponse, svc: GatewayServi
     return redirect(res, `/.airlock/login?rd=${encodeURIComponent(`${PREFIX}${id}`)}`);
   }
   rs.identity = s.identity;
-  const row = await load(svc, id);
+  const row = await load(svc, rt, id);
   const now = svc.now();
   const right = personRight(rt, svc, s.identity, row);
   const isOwner = row.requester.owner?.sub === s.identity.sub || row.requester.sub === s.identity.sub;
@@ -195,7 +236,7 @@ async function decideEndpoint(req: IncomingMessage, res: ServerResponse, svc: Ga
   }
   rs.identity = s.identity;
   const seen = await readSeenHash(req);
-  const row = await load(svc, id);
+  const row = await load(svc, rt, id);
   const now = svc.now();
   const person = personOf(s.identity);
   checkDecidable(row, person, seen, rulesOf(rt), now);
@@ -206,7 +247,7 @@ async function decideEndpoint(req: IncomingMessage, res: ServerResponse, svc: Ga
     throw approvalErrors.ApprovalStepUpRequired.create({ details: { step_up_url: `${rt.publicUrl}/.airlock/webauthn/step-up?rd=${encodeURIComponent(`${PREFIX}${id}`)}` } });
   }
   if (!(await svc.store.approvals.decide(id, op === 'approve' ? 'executing' : 'denied', person, now))) {
-    const again = await load(svc, id);
+    const again = await load(svc, rt, id);
     if (viewOf(again, svc.now()) === 'expired') throw approvalErrors.ApprovalExpired.create();
     throw approvalErrors.ApprovalNotPending.create({ details: { status: viewOf(again, svc.now()) } });
   }
@@ -235,7 +276,7 @@ async function decideEndpoint(req: IncomingMessage, res: ServerResponse, svc: Ga
   } else {
     await svc.audit.recordDurable(event);
   }
-  const after = await load(svc, id);
+  const after = await load(svc, rt, id);
   if (rs.api) return sendJson(res, 200, statusJson(after, svc.now(), rt));
   redirect(res, `${PREFIX}${id}`, {}, 303);
 }

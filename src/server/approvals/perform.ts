@@ -51,7 +51,10 @@ export async function performApproved(svc: GatewayServices, rt: Runtime, row: Ap
     if (!isAirlockError(err)) svc.log.error({ err, approval: row.id }, 'approval: performing the held request failed');
     result = { status: 'failed', upstreamStatus: null, upstreamBody: null, upstreamContentType: null, error: isAirlockError(err) ? err.code : 'AIRLOCK_SERVER_INTERNAL' };
   }
-  await svc.store.approvals.finish(row.id, result, svc.now());
+  if (!(await svc.store.approvals.finish(row.id, result, svc.now()))) {
+    // only when it took longer than the environment's timeouts plus a minute and a reader settled it (endpoint.ts)
+    svc.log.error({ approval: row.id, status: result.status, upstreamStatus: result.upstreamStatus, error: result.error }, 'approval: performed, but the row was already settled as outcome_unknown; this result is in this log and the audit event only');
+  }
   const event = {
     type: 'approval' as const,
     request_id: requestId,

@@ -275,6 +275,33 @@ describe('AI agents under human oversight: held requests and approvals', () => {
     assert.equal(h.triggersReceived().length, before);
   });
 
+  test('an approved request still "being performed" long after the upstream timeout (its worker died) is settled as failed, outcome_unknown, once and audited', async () => {
+    const before = h.triggersReceived().length;
+    const stuck = await h.hold(bot);
+    const fresh = await h.hold(bot);
+    assert.equal(stuck.status, 202, stuck.text);
+    const approver = JSON.stringify({ sub: subjectOf('bob'), username: 'bob' });
+    // as a worker leaves it when it dies between winning the approval and recording the upstream's answer
+    const mark = (id: string, decidedAt: number) => admin.store.db.updateTable('approvals').set({ status: 'executing', decided_by: approver, decided_at: decidedAt }).where('id', '=', id).execute();
+    await mark(stuck.json.approval_id, Date.now() - 10 * 60_000); // bound: connect_timeout 5 s + timeout 30 s + 60 s
+    await mark(fresh.json.approval_id, Date.now() - 1_000);
+    const first = assertMachineAnswer(await call(stack, `/.airlock/approvals/${stuck.json.approval_id}`, { token: bot }), 200);
+    assert.deepEqual([first.status, first.error, first.upstream_status], ['failed', 'outcome_unknown', null]);
+    const second = assertMachineAnswer(await call(stack, `/.airlock/approvals/${stuck.json.approval_id}`, { token: bot }), 200);
+    assert.deepEqual([second.status, second.error], ['failed', 'outcome_unknown']);
+    const row = await admin.store.approvals.get(stuck.json.approval_id);
+    assert.equal(row?.status, 'failed');
+    const settled = (await queryEvents(admin.store, { type: 'approval' })).filter((e) => e.event.detail?.approval_id === stuck.json.approval_id && e.event.detail?.error === 'outcome_unknown');
+    assert.equal(settled.length, 1, 'settled and audited once');
+    assert.equal(settled[0]!.event.decision, 'failed');
+    assert.equal(settled[0]!.event.detail?.approved_by, 'bob');
+    // one being performed right now is left alone
+    const running = assertMachineAnswer(await call(stack, `/.airlock/approvals/${fresh.json.approval_id}`, { token: bot }), 200);
+    assert.equal(running.status, 'approved');
+    assert.equal((await admin.store.approvals.get(fresh.json.approval_id))?.status, 'executing');
+    assert.equal(h.triggersReceived().length, before, 'nothing reached Airflow');
+  });
+
   test('a body over approvals.max_body is refused with 413 AIRLOCK_APPROVAL_BODY_TOO_LARGE; nothing is held or forwarded', async () => {
     const before = h.triggersReceived().length;
     const big = JSON.stringify({ conf: { pad: 'x'.repeat(5000) } });
