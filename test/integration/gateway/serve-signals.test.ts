@@ -5,11 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
 import { freePort } from './harness.ts';
+import { writeOfflineGatewayConfig } from '../../support/offline-gateway-config.ts';
 
 const root = resolve(import.meta.dirname, '../../..');
 const BIN = join(root, 'bin', 'airlock.js');
@@ -18,21 +19,8 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('SIGTERM while the workers start: they finish starting, then stop gracefully; exit 0', async () => {
   const port = await freePort();
-  writeFileSync(join(dir, 'secret'), 'signals-test-secret-0123456789');
-  writeFileSync(
-    join(dir, 'airlock.yaml'),
-    [
-      `listen: 127.0.0.1:${port}`,
-      `public_url: http://localhost:${port}`,
-      'workers: 2',
-      'idp: { issuer: "http://127.0.0.1:9/idp", client_id: airlock, client_secret: "${file:./secret}", allow_insecure_http: true }',
-      'roles: { admins: Admin }',
-      'environments: { prod: { host: localhost, upstream: "http://127.0.0.1:9", airflow: 2 } }',
-      'store: sqlite:./airlock.db',
-      '',
-    ].join('\n'),
-  );
-  const gw = spawn(process.execPath, [BIN, 'serve', '--config', join(dir, 'airlock.yaml')], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const config = writeOfflineGatewayConfig(dir, port, 2);
+  const gw = spawn(process.execPath, [BIN, 'serve', '--config', config], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   gw.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<{ code: number | null; signal: string | null }>((r) => gw.on('exit', (code, signal) => r({ code, signal })));
@@ -54,6 +42,6 @@ test('SIGTERM while the workers start: they finish starting, then stop gracefull
   // nothing is left listening, and the store is consistent (the workers closed it)
   const probe = await fetch(`http://127.0.0.1:${port}/.airlock/healthz`).then((x) => x.status, () => 0);
   assert.equal(probe, 0, 'no worker is left serving');
-  const verify = spawnSync(process.execPath, [BIN, 'audit', 'verify', '--config', join(dir, 'airlock.yaml')], { cwd: dir, encoding: 'utf8' });
+  const verify = spawnSync(process.execPath, [BIN, 'audit', 'verify', '--config', config], { cwd: dir, encoding: 'utf8' });
   assert.equal(verify.status, 0, verify.stdout + verify.stderr);
 });

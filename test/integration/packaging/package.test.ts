@@ -8,11 +8,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from '../gateway/harness.ts';
+import { writeOfflineGatewayConfig } from '../../support/offline-gateway-config.ts';
 
 const root = resolve(import.meta.dirname, '../../..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
@@ -124,25 +125,12 @@ test('the packed airlock runs from dist/ with production dependencies only', () 
 test('the packed airlock serves with two workers: forked workers, audit writer thread, SQLite and the WebAuthn script from dist/', async () => {
   const dir = mkdtempSync(join(work, 'serve-'));
   const port = await freePort();
-  writeFileSync(join(dir, 'secret'), 'packaging-test-secret-0123456789');
   // the IdP and Airflow are unreachable: the gateway still starts (logins get 503 until discovery succeeds)
-  writeFileSync(
-    join(dir, 'airlock.yaml'),
-    [
-      `listen: 127.0.0.1:${port}`,
-      `public_url: http://localhost:${port}`,
-      'workers: 2',
-      'idp: { issuer: "http://127.0.0.1:9/idp", client_id: airlock, client_secret: "${file:./secret}", allow_insecure_http: true }',
-      'roles: { admins: Admin }',
-      'environments: { prod: { host: localhost, upstream: "http://127.0.0.1:9", airflow: 2 } }',
-      'store: sqlite:./airlock.db',
-      '',
-    ].join('\n'),
-  );
+  const config = writeOfflineGatewayConfig(dir, port, 2);
   const bin = join(unpacked, pkg.bin.airlock!);
   const env = { PATH: process.env.PATH ?? '' };
   // a V8 flag given to the primary (docs/deployment.md "Sizing": --heap-growing-percent) reaches the workers
-  const gw = spawn(process.execPath, ['--heap-growing-percent=25', bin, 'serve', '--config', join(dir, 'airlock.yaml')], { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const gw = spawn(process.execPath, ['--heap-growing-percent=25', bin, 'serve', '--config', config], { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   gw.stderr!.on('data', (d) => (stderr += d));
   const exited = new Promise<number | null>((r) => gw.on('exit', (code) => r(code)));
@@ -171,7 +159,7 @@ test('the packed airlock serves with two workers: forked workers, audit writer t
     gw.kill('SIGTERM');
   }
   assert.equal(await exited, 0, stderr);
-  const verify = spawnSync(process.execPath, [bin, 'audit', 'verify', '--config', join(dir, 'airlock.yaml')], { cwd: dir, env, encoding: 'utf8' });
+  const verify = spawnSync(process.execPath, [bin, 'audit', 'verify', '--config', config], { cwd: dir, env, encoding: 'utf8' });
   assert.equal(verify.status, 0, verify.stdout + verify.stderr);
   const events = Number(/OK: (\d+) events/.exec(verify.stdout)?.[1]);
   assert.ok(events >= 20, `the 20 refused reads are in the chain: ${verify.stdout}`);
